@@ -1,0 +1,1 @@
+"""Parley bot: agent, dialogue state, LLM backends, UI, CLI."""

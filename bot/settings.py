@@ -1,0 +1,124 @@
+"""The one ``Settings`` object: every knob of Parley, from env (prefix ``PARLEY_``) or a config file.
+
+Precedence: constructor arguments > environment (``PARLEY_*``) > ``.env`` > the TOML/JSON/YAML file
+named by ``PARLEY_CONFIG_FILE`` (optional) > defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _config_file_values() -> dict[str, Any]:
+    path = os.environ.get("PARLEY_CONFIG_FILE")
+    if not path:
+        return {}
+    file = Path(path)
+    text = file.read_text(encoding="utf-8")
+    if file.suffix in {".yaml", ".yml"}:
+        data = yaml.safe_load(text) or {}
+    elif file.suffix == ".toml":
+        import tomllib
+
+        data = tomllib.loads(text)
+    else:
+        data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the config file must hold a mapping of setting names to values")
+    return {str(k).lower(): v for k, v in data.items()}
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return _config_file_values()
+
+
+class Settings(BaseSettings):
+    """Every knob of Parley. Field ``x`` is set by env ``PARLEY_X``."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", env_file=".env", extra="ignore")
+
+    # --- data and state ---------------------------------------------------------------------------
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="catalogue directory")
+    state_dir: Path = Field(default=PROJECT_ROOT / ".state", description="built stores, models, logs")
+
+    # --- knowledge graph --------------------------------------------------------------------------
+    neo4j_uri: str | None = Field(default=None, description="use this Neo4j/Bolt server instead of the embedded one")
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str = "movies"
+    graph_bolt_port: int = Field(default=7687, description="embedded ArcadeDB Bolt port (0 = pick a free one)")
+    graph_http_port: int = Field(default=2480, description="embedded ArcadeDB HTTP port (0 = pick a free one)")
+    graph_heap_mb: int = 1024
+    graph_start_timeout_s: float = 60.0
+    graph_query_timeout_s: float = 10.0
+
+    # --- vector store -----------------------------------------------------------------------------
+    chroma_url: str | None = Field(default=None, description="Chroma server URL; unset = persistent client on disk")
+    chroma_collection: str = "parley_items"
+
+    # --- collaborative filtering ------------------------------------------------------------------
+    cf_svd_factors: int = 64
+    cf_svd_epochs: int = 30
+    cf_knn_k: int = 40
+    cf_seed: int = 7
+
+    # --- LLM --------------------------------------------------------------------------------------
+    llm: Literal["embedded", "openai", "none", "fake"] = "embedded"
+    llm_model_path: Path | None = Field(default=None, description="any GGUF to use instead of the packaged model")
+    llm_model_size: Literal["1.5b", "0.5b"] = "1.5b"
+    openai_base_url: str | None = None
+    openai_model: str = "qwen"
+    openai_api_key: SecretStr = SecretStr("EMPTY")
+    llm_timeout_s: float = 60.0
+
+    @property
+    def graph_dir(self) -> Path:
+        return self.state_dir / "graph"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.state_dir / "chroma"
+
+    @property
+    def cf_dir(self) -> Path:
+        return self.state_dir / "cf"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return self.state_dir / "embeddings"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, _FileSource(settings_cls), file_secret_settings)
+
+
+def offline_environment() -> None:
+    """Set the variables that keep every library offline. Called by every entry point."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "ANONYMIZED_TELEMETRY": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)

@@ -1,0 +1,4 @@
+"""Stores and data loading: catalogue, knowledge graph, collaborative filtering, vectors.
+
+This package imports nothing else of Parley.
+"""

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sets up Parley on a fresh machine: a virtual environment with every dependency.
+# Idempotent: re-running it after pyproject.toml is unchanged does nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "[setup] creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.parley-installed
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
+  echo "[setup] installing dependencies (a few minutes the first time)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  # the CPU build of torch, pinned: a bare `torch` would pull a multi-GB CUDA build
+  .venv/bin/python -m pip install -q torch==2.13.0
+  .venv/bin/python -m pip install -q -e '.[dev]'
+  echo "$want" > "$stamp"
+fi
+echo "[setup] environment ready (.venv)"

@@ -1,0 +1,1 @@
+"""Parley tools package."""
