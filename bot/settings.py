@@ -15,6 +15,8 @@ import yaml
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from tools.stores import StoreConfig
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,29 +57,39 @@ class Settings(BaseSettings):
     state_dir: Path = Field(default=PROJECT_ROOT / ".state", description="built stores, models, logs")
 
     # --- knowledge graph --------------------------------------------------------------------------
-    neo4j_uri: str | None = Field(default=None, description="use this Neo4j/Bolt server instead of the embedded one")
+    neo4j_uri: str | None = Field(
+        default=None, description="use this Neo4j/Bolt server instead of the embedded one"
+    )
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     neo4j_database: str = "movies"
-    graph_bolt_port: int = Field(default=7687, description="embedded ArcadeDB Bolt port (0 = pick a free one)")
-    graph_http_port: int = Field(default=2480, description="embedded ArcadeDB HTTP port (0 = pick a free one)")
+    graph_bolt_port: int = Field(
+        default=7687, description="embedded ArcadeDB Bolt port (0 = pick a free one)"
+    )
+    graph_http_port: int = Field(
+        default=2480, description="embedded ArcadeDB HTTP port (0 = pick a free one)"
+    )
     graph_heap_mb: int = 1024
     graph_start_timeout_s: float = 60.0
     graph_query_timeout_s: float = 10.0
 
     # --- vector store -----------------------------------------------------------------------------
-    chroma_url: str | None = Field(default=None, description="Chroma server URL; unset = persistent client on disk")
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL; unset = persistent client on disk"
+    )
     chroma_collection: str = "parley_items"
 
     # --- collaborative filtering ------------------------------------------------------------------
-    cf_svd_factors: int = 64
-    cf_svd_epochs: int = 30
+    cf_svd_factors: int = 100
+    cf_svd_epochs: int = 40
     cf_knn_k: int = 40
-    cf_seed: int = 7
+    cf_seed: int = 0
 
     # --- LLM --------------------------------------------------------------------------------------
     llm: Literal["embedded", "openai", "none", "fake"] = "embedded"
-    llm_model_path: Path | None = Field(default=None, description="any GGUF to use instead of the packaged model")
+    llm_model_path: Path | None = Field(
+        default=None, description="any GGUF to use instead of the packaged model"
+    )
     llm_model_size: Literal["1.5b", "0.5b"] = "1.5b"
     openai_base_url: str | None = None
     openai_model: str = "qwen"
@@ -122,3 +134,9 @@ def offline_environment() -> None:
         "TOKENIZERS_PARALLELISM": "false",
     }.items():
         os.environ.setdefault(key, value)
+
+
+def store_config(settings: Settings) -> StoreConfig:
+    """The stores' part of the settings."""
+    fields = set(StoreConfig.model_fields)
+    return StoreConfig(**{k: v for k, v in settings.model_dump().items() if k in fields})

@@ -19,7 +19,7 @@ def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(str(PROMPT_DIR)),
         undefined=StrictUndefined,
-        autoescape=False,  # noqa: S701 - prompts are plain text for an LLM, never HTML
+        autoescape=False,  # prompts are plain text for an LLM, never HTML
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,

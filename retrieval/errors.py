@@ -51,3 +51,8 @@ class CannotScoreError(ParleyError):
 
     Handled in one place by the caller, with a marked fallback.
     """
+
+
+class GraphQueryError(ParleyError):
+    """A graph query was refused or failed: a write through the read-only path, a syntax error,
+    a timeout. The graph itself is reachable (that case is ``StoreUnavailableError``)."""

@@ -1,0 +1,138 @@
+"""Readers for recommendation-dialogue corpora in their original formats (ReDial JSONL, INSPIRED TSV),
+turned into replay cases: for every recommender message that mentions movies, the context so far
+and the movies it mentioned (the targets)."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+_REDIAL_MENTION = re.compile(r"@(\d+)")
+_PLACEHOLDER = re.compile(r"\[MOVIE_TITLE_(\d+)\]")
+
+
+class ContextMention(BaseModel):
+    """A movie mentioned before the target message."""
+
+    item_id: int | None  # catalogue id, None when the movie is not in the catalogue
+    by_seeker: bool
+    liked: bool | None = None  # the seeker's stated opinion, None when unknown
+
+
+class ReplayCase(BaseModel):
+    dialogue_id: str
+    message_index: int
+    context: list[ContextMention] = Field(default_factory=list)
+    seeker_text: list[str] = Field(default_factory=list)  # the seeker's messages so far, oldest first
+    targets: list[int | None]  # every movie the recommender mentioned (None = outside the catalogue)
+    new_targets: list[int | None]  # the targets not mentioned earlier in the dialogue ("dedup")
+
+
+def read_crosswalk(path: Path, source_column: str, catalogue_ids: set[int]) -> dict[str, int]:
+    """Source id/title -> catalogue item id, for the rows whose match is in the catalogue."""
+    mapping: dict[str, int] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            raw = (row.get("ml_movieId") or "").strip()
+            if raw.isdigit() and int(raw) in catalogue_ids:
+                mapping[row[source_column].strip()] = int(raw)
+    return mapping
+
+
+def read_redial(path: Path, crosswalk: dict[str, int], limit: int | None = None) -> Iterator[ReplayCase]:
+    """ReDial: movies appear as ``@id`` in the text; the seeker's labels come from initiatorQuestions
+    (liked 1 = liked, 0 = disliked, 2 = did not say)."""
+    with path.open(encoding="utf-8") as handle:
+        for n, line in enumerate(handle):
+            if limit is not None and n >= limit:
+                return
+            dialogue = json.loads(line)
+            yield from _redial_cases(dialogue, crosswalk)
+
+
+def _redial_cases(dialogue: dict, crosswalk: dict[str, int]) -> Iterator[ReplayCase]:
+    seeker = dialogue["initiatorWorkerId"]
+    labels = dialogue.get("initiatorQuestions") or {}
+    context: list[ContextMention] = []
+    seen_raw: set[str] = set()
+    seeker_text: list[str] = []
+    names = dialogue.get("movieMentions") or {}
+    for index, message in enumerate(dialogue["messages"]):
+        raw_ids = list(dict.fromkeys(_REDIAL_MENTION.findall(message["text"])))
+        by_seeker = message["senderWorkerId"] == seeker
+        if not by_seeker and raw_ids:
+            yield ReplayCase(
+                dialogue_id=str(dialogue["conversationId"]),
+                message_index=index,
+                context=list(context),
+                seeker_text=list(seeker_text),
+                targets=[crosswalk.get(r) for r in raw_ids],
+                new_targets=[crosswalk.get(r) for r in raw_ids if r not in seen_raw],
+            )
+        for raw in raw_ids:
+            liked_code = (labels.get(raw) or {}).get("liked", 2)
+            liked = None if liked_code == 2 else bool(liked_code)
+            context.append(ContextMention(item_id=crosswalk.get(raw), by_seeker=by_seeker, liked=liked))
+            seen_raw.add(raw)
+        if by_seeker:
+            text = _REDIAL_MENTION.sub(lambda m: _bare_title(names.get(m.group(1), "")), message["text"])
+            seeker_text.append(text)
+
+
+def _bare_title(name: str) -> str:
+    return re.sub(r"\s*\(\d{4}\)\s*$", "", name).strip()
+
+
+def read_inspired(path: Path, crosswalk: dict[str, int], limit: int | None = None) -> Iterator[ReplayCase]:
+    """INSPIRED: one row per utterance; mentions are ``[MOVIE_TITLE_i]`` placeholders resolved through
+    the dialogue's ``movie_dict`` (title with year). No liked labels: seeker mentions count as liked."""
+    rows_by_dialogue: dict[str, list[dict[str, str]]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            rows_by_dialogue.setdefault(row["dialog_id"], []).append(row)
+    for n, (dialogue_id, rows) in enumerate(rows_by_dialogue.items()):
+        if limit is not None and n >= limit:
+            return
+        yield from _inspired_cases(dialogue_id, rows, crosswalk)
+
+
+def _inspired_cases(
+    dialogue_id: str, rows: list[dict[str, str]], crosswalk: dict[str, int]
+) -> Iterator[ReplayCase]:
+    context: list[ContextMention] = []
+    seen_titles: set[str] = set()
+    seeker_text: list[str] = []
+    for index, row in enumerate(rows):
+        try:
+            movie_dict = ast.literal_eval(row.get("movie_dict") or "{}")
+        except (ValueError, SyntaxError):
+            movie_dict = {}
+        by_index = {v: k for k, v in movie_dict.items()} if isinstance(movie_dict, dict) else {}
+        placeholder_text = row.get("text_with_placeholder") or ""
+        found = [by_index.get(int(i)) for i in _PLACEHOLDER.findall(placeholder_text)]
+        titles: list[str] = list(dict.fromkeys(str(t) for t in found if t))
+        by_seeker = row["speaker"] == "SEEKER"
+        if not by_seeker and titles:
+            yield ReplayCase(
+                dialogue_id=dialogue_id,
+                message_index=index,
+                context=list(context),
+                seeker_text=list(seeker_text),
+                targets=[crosswalk.get(t) for t in titles],
+                new_targets=[crosswalk.get(t) for t in titles if t not in seen_titles],
+            )
+        for title in titles:
+            context.append(
+                ContextMention(
+                    item_id=crosswalk.get(title), by_seeker=by_seeker, liked=True if by_seeker else None
+                )
+            )
+            seen_titles.add(title)
+        if by_seeker:
+            seeker_text.append((row.get("text") or "").replace("QUOTATION_MARK", '"'))

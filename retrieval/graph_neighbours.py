@@ -1,0 +1,191 @@
+"""Neighbourhood queries of the graph: shared neighbours of a set of movies and explanation paths.
+
+Both take ``read`` (run fixed Cypher with parameters in a READ transaction, return rows as dicts)
+so they stay independent of the driver; ``GraphStore`` passes its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from retrieval.graph_load import ReadFn
+from retrieval.graph_queries import (
+    PERSON_CHAINS,
+    SEED_NEIGHBOURS,
+    Row,
+    evidence,
+    hub_evidence,
+    hub_query,
+    node,
+    normalise_weights,
+    shared_query,
+    specific_and_hub_types,
+)
+from retrieval.graph_schema import BY_TYPE, MOVIE
+
+
+def seed_neighbours(read: ReadFn, ids: list[int]) -> tuple[dict[int, str], dict[int, list[Row]]]:
+    """Titles of ``ids`` and, per id, its neighbours (type, key, name)."""
+    titles: dict[int, str] = {}
+    neighbours: dict[int, list[Row]] = defaultdict(list)
+    for r in read(SEED_NEIGHBOURS, {"ids": ids}):
+        titles[r["item_id"]] = r["title"]
+        if r["type"] in BY_TYPE and r["key"] is not None:
+            neighbours[r["item_id"]].append(r)
+    return titles, neighbours
+
+
+def shared_neighbours(
+    read: ReadFn,
+    item_ids: Iterable[int],
+    limit: int = 20,
+    weights: Mapping[str, float] | None = None,
+    exclude_ids: Iterable[int] = (),
+) -> list[Row]:
+    """Movies sharing people, keywords or genres with the movies ``item_ids``, best first.
+
+    ``score`` = sum of the weights (by relation; default director 3, cast 2, keyword 1,
+    genre 0.5, country 0) of the distinct entities a candidate shares with the seeds.
+    ``shared`` lists them as evidence: relation, type, label, key, name, weight and ``via``
+    (the seed ids linked to it). Genres and countries link thousands of movies, so candidates
+    are found through people and keywords, and movies sharing only genres/countries are added
+    when those give fewer than ``limit``. Seeds and ``exclude_ids`` are never returned.
+    """
+    ids = sorted({int(i) for i in item_ids})
+    if not ids or limit < 1:
+        return []
+    w = normalise_weights(weights)
+    specific, hubs = specific_and_hub_types(w)
+    exclude = sorted(set(ids) | {int(i) for i in exclude_ids})
+    _, neighbours = seed_neighbours(read, ids)
+    seed_hubs: dict[tuple[str, str], tuple[str, list[int]]] = {}
+    for seed, rows in neighbours.items():
+        for r in rows:
+            if r["type"] in hubs:
+                _, via = seed_hubs.setdefault((r["type"], r["key"]), (r["name"], []))
+                via.append(seed)
+    found: dict[int, Row] = {}
+    if specific:
+        params = {
+            "ids": ids,
+            "exclude": exclude,
+            "w": w,
+            "hub_ids": [f"{t}:{k}" for t, k in seed_hubs],
+            "limit": limit,
+        }
+        for r in read(shared_query(specific), params):
+            shared = [evidence(e["type"], e["key"], e["name"], e["via"], w) for e in r["shared"]]
+            found[r["item_id"]] = _candidate(r, shared + hub_evidence(r["hubs"], seed_hubs, w))
+    if len(found) < limit and hubs and seed_hubs:
+        params = {"exclude": exclude + sorted(found), "w": w, "limit": limit - len(found)}
+        params |= {f"keys_{t}": [k for (tt, k) in seed_hubs if tt == t] for t in hubs}
+        for r in read(hub_query(hubs), params):
+            found[r["item_id"]] = _candidate(r, hub_evidence(r["hubs"], seed_hubs, w))
+    return sorted(found.values(), key=lambda c: (-c["score"], c["item_id"]))[:limit]
+
+
+def _candidate(row: Row, shared: list[Row]) -> Row:
+    shared.sort(key=lambda e: (-e["weight"], e["relation"], e["name"]))
+    return {
+        "item_id": row["item_id"],
+        "title": row["title"],
+        "year": row["year"],
+        "score": round(sum(e["weight"] for e in shared), 4),
+        "shared": shared,
+    }
+
+
+def find_paths(
+    read: ReadFn,
+    source_ids: Iterable[int],
+    target_id: int,
+    max_hops: int = 2,
+    limit: int = 20,
+    weights: Mapping[str, float] | None = None,
+) -> list[Row]:
+    """Paths from liked movies to ``target_id`` as plain data, strongest first.
+
+    2 hops: source -[rel]- entity -[rel]- target, through any entity with a positive weight
+    (so no country paths by default). ``max_hops=4`` adds source - person - movie - person -
+    target chains (through people only). Each path: ``source``, ``target``, ``hops``,
+    ``weight`` (sum of the relation weights), ``nodes`` (``label``, ``id`` = item_id or key,
+    ``name``) and ``relationships`` (``type``, ``start``/``end`` = indexes into ``nodes``).
+    """
+    if max_hops not in (2, 4):
+        raise ValueError("max_hops must be 2 or 4 (paths between movies have even length)")
+    target = int(target_id)
+    sources = sorted({int(i) for i in source_ids} - {target})
+    if not sources or limit < 1:
+        return []
+    w = normalise_weights(weights)
+    titles, neighbours = seed_neighbours(read, [*sources, target])
+    if target not in titles:
+        return []
+    at_target: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for r in neighbours.get(target, []):
+        if w[r["type"]] > 0:
+            at_target[(BY_TYPE[r["type"]].label, r["key"])].append(r)
+    found: list[Row] = []
+    for source in sources:
+        for r in neighbours.get(source, []):
+            for t in at_target.get((BY_TYPE[r["type"]].label, r["key"]), []) if w[r["type"]] > 0 else []:
+                nodes = [
+                    node(MOVIE, source, titles[source]),
+                    node(BY_TYPE[r["type"]].label, r["key"], r["name"]),
+                    node(MOVIE, target, titles[target]),
+                ]
+                rels = [_rel(r["type"], 0, 1), _rel(t["type"], 2, 1)]
+                found.append(_path(source, target, nodes, rels, w))
+    if max_hops == 4:
+        found += _person_chains(read, sources, target, titles, w)
+    found.sort(key=lambda p: (p["hops"], -p["weight"], p["source"], [n["id"] for n in p["nodes"]]))
+    return found[:limit]
+
+
+def _person_chains(
+    read: ReadFn, sources: list[int], target: int, titles: Mapping[int, str], w: Mapping[str, float]
+) -> list[Row]:
+    exclude = [*sources, target]
+    from_sources = read(PERSON_CHAINS, {"ids": sources, "exclude": exclude})
+    from_target: dict[int, list[Row]] = defaultdict(list)
+    for r in read(PERSON_CHAINS, {"ids": [target], "exclude": exclude}):
+        from_target[r["mid"]].append(r)
+    out = []
+    for a in from_sources:
+        for t in from_target.get(a["mid"], []):
+            if t["key"] == a["key"]:
+                continue  # the same person at both ends is a 2-hop path
+            nodes = [
+                node(MOVIE, a["end"], titles.get(a["end"])),
+                node("Person", a["key"], a["name"]),
+                node(MOVIE, a["mid"], a["mid_title"]),
+                node("Person", t["key"], t["name"]),
+                node(MOVIE, target, titles.get(target)),
+            ]
+            rels = [
+                _rel(a["t_end"], 0, 1),
+                _rel(a["t_mid"], 2, 1),
+                _rel(t["t_mid"], 2, 3),
+                _rel(t["t_end"], 4, 3),
+            ]
+            out.append(_path(a["end"], target, nodes, rels, w))
+    return out
+
+
+def _rel(type_: str, start: int, end: int) -> Row:
+    """A relationship of a path, oriented as stored (people -> movies -> genres/keywords/countries)."""
+    if BY_TYPE[type_].into_movie:
+        start, end = end, start
+    return {"type": type_, "start": start, "end": end}
+
+
+def _path(source: int, target: int, nodes: list[Row], rels: list[Row], w: Mapping[str, float]) -> Row:
+    return {
+        "source": source,
+        "target": target,
+        "hops": len(rels),
+        "weight": round(sum(w.get(r["type"], 0.0) for r in rels), 4),
+        "nodes": nodes,
+        "relationships": rels,
+    }

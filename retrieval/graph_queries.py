@@ -1,0 +1,198 @@
+"""The read queries of the graph (fixed Cypher with parameters) and the shaping of their results.
+
+Every query here runs on ArcadeDB (through its Bolt plugin) and on Neo4j 5 unchanged. Values from
+callers travel only as parameters; relationship types and labels come from ``graph_schema``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from retrieval.graph_schema import (
+    BY_RELATION,
+    BY_TYPE,
+    DEFAULT_WEIGHTS,
+    HUB_RELATIONS,
+    LABELS,
+    MOVIE,
+    REL_TYPES,
+    RELATIONS,
+)
+
+Row = dict[str, Any]
+
+MOVIE_FACTS = f"""
+MATCH (m:{MOVIE} {{item_id: $item_id}})
+OPTIONAL MATCH (m)-[r]-(e)
+RETURN m.item_id AS item_id, m.title AS title, m.year AS year, m.overview AS overview,
+       collect({{type: type(r), name: e.name, rank: r.rank}}) AS facts
+"""
+
+MOVIES_BY_PERSON = f"""
+MATCH (p:Person {{key: $key}})-[r:DIRECTED|ACTED_IN]->(m:{MOVIE})
+RETURN m.item_id AS item_id, m.title AS title, m.year AS year, collect(DISTINCT type(r)) AS types
+ORDER BY year, item_id
+"""
+
+FIND_PEOPLE_EXACT = """
+MATCH (p:Person {key: $key})
+RETURN p.key AS key, p.name AS name,
+       COUNT { (p)-[:DIRECTED]->() } AS directed, COUNT { (p)-[:ACTED_IN]->() } AS acted
+"""
+
+# whole-word containment: "mann" finds "michael mann", not "manning"
+FIND_PEOPLE_WORDS = """
+MATCH (p:Person) WHERE (' ' + p.key + ' ') CONTAINS (' ' + $key + ' ')
+WITH p LIMIT $scan_limit
+RETURN p.key AS key, p.name AS name,
+       COUNT { (p)-[:DIRECTED]->() } AS directed, COUNT { (p)-[:ACTED_IN]->() } AS acted
+"""
+
+
+def counts_query() -> str:
+    """Nodes per schema label, relationships per schema type, and all nodes/relationships."""
+    parts = [f"MATCH (n:{label}) RETURN '{label}' AS name, count(n) AS n" for label in LABELS]
+    parts += [f"MATCH ()-[r:{t}]->() RETURN '{t}' AS name, count(r) AS n" for t in REL_TYPES]
+    parts += [
+        "MATCH (n) RETURN 'all_nodes' AS name, count(n) AS n",
+        "MATCH ()-[r]->() RETURN 'all_relationships' AS name, count(r) AS n",
+    ]
+    return "\nUNION ALL\n".join(parts)
+
+
+SEED_NEIGHBOURS = f"""
+MATCH (s:{MOVIE})-[r]-(e) WHERE s.item_id IN $ids
+RETURN s.item_id AS item_id, s.title AS title, type(r) AS type, e.key AS key, e.name AS name
+"""
+
+
+def shared_query(specific_types: Iterable[str]) -> str:
+    """Candidates sharing an entity of the given (non-hub) relationship types with the seeds.
+
+    Returns per candidate its non-hub evidence and the hub entities (``$hub_ids``: "TYPE:key") it
+    also links to, scored and ranked in the database, ``$limit`` rows.
+    """
+    types = "|".join(specific_types)
+    return f"""
+MATCH (s:{MOVIE}) WHERE s.item_id IN $ids
+MATCH (s)-[r1:{types}]-(e)-[r2:{types}]-(c:{MOVIE})
+WHERE type(r2) = type(r1) AND NOT c.item_id IN $exclude
+WITH c, e, type(r1) AS type, collect(DISTINCT s.item_id) AS via
+WITH c, collect({{type: type, key: e.key, name: e.name, via: via}}) AS shared, sum($w[type]) AS score
+OPTIONAL MATCH (c)-[h]->(hub) WHERE type(h) + ':' + hub.key IN $hub_ids
+WITH c, shared, score, collect({{type: type(h), key: hub.key}}) AS hubs
+RETURN c.item_id AS item_id, c.title AS title, c.year AS year, shared, hubs,
+       score + reduce(t = 0.0, x IN hubs | t + coalesce($w[x.type], 0.0)) AS score
+ORDER BY score DESC, item_id LIMIT $limit
+"""
+
+
+def hub_query(hub_types: Iterable[str]) -> str:
+    """Candidates linked to the seeds through hub entities only (genres, countries).
+
+    Starts from the hub nodes (``$keys_<TYPE>`` per type) so the key index is used.
+    """
+    branches = [
+        f"MATCH (hub:{BY_TYPE[t].label}) WHERE hub.key IN $keys_{t} "
+        f"MATCH (hub)<-[h:{t}]-(c:{MOVIE}) RETURN c, type(h) AS type, hub.key AS key"
+        for t in hub_types
+    ]
+    union = "\n  UNION ALL\n  ".join(branches)
+    return f"""
+CALL {{
+  {union}
+}}
+WITH c, type, key WHERE NOT c.item_id IN $exclude
+WITH c, collect({{type: type, key: key}}) AS hubs
+WITH c, hubs, reduce(t = 0.0, x IN hubs | t + coalesce($w[x.type], 0.0)) AS score
+RETURN c.item_id AS item_id, c.title AS title, c.year AS year, hubs, score
+ORDER BY score DESC, item_id LIMIT $limit
+"""
+
+
+PERSON_CHAINS = f"""
+MATCH (s:{MOVIE})-[r1:DIRECTED|ACTED_IN]-(p1:Person)-[r2:DIRECTED|ACTED_IN]-(m:{MOVIE})
+WHERE s.item_id IN $ids AND NOT m.item_id IN $exclude
+RETURN s.item_id AS end, type(r1) AS t_end, p1.key AS key, p1.name AS name, type(r2) AS t_mid,
+       m.item_id AS mid, m.title AS mid_title
+"""
+
+
+def normalise_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Weights by relationship type, from weights by relation (director, cast, keyword, genre, country)."""
+    merged = dict(DEFAULT_WEIGHTS)
+    if weights:
+        unknown = set(weights) - set(RELATIONS)
+        if unknown:
+            raise ValueError(f"unknown relation(s) in weights: {sorted(unknown)}; known: {list(RELATIONS)}")
+        merged.update({k: float(v) for k, v in weights.items()})
+    return {BY_RELATION[rel].type: w for rel, w in merged.items()}
+
+
+def shape_movie(row: Row) -> Row:
+    """Group a MOVIE_FACTS row into lists of names per relation, in rank order."""
+    grouped: dict[str, list[tuple[int, str]]] = {rel: [] for rel in RELATIONS}
+    for fact in row["facts"]:
+        spec = BY_TYPE.get(fact.get("type") or "")
+        if spec is not None and fact.get("name") is not None:
+            rank = fact.get("rank")
+            grouped[spec.relation].append((rank if isinstance(rank, int) else 1 << 30, fact["name"]))
+    names = {rel: [name for _, name in sorted(pairs)] for rel, pairs in grouped.items()}
+    return {
+        "item_id": row["item_id"],
+        "title": row["title"],
+        "year": row["year"],
+        "overview": row["overview"] or "",
+        "genres": names["genre"],
+        "directors": names["director"],
+        "cast": names["cast"],
+        "countries": names["country"],
+        "keywords": names["keyword"],
+    }
+
+
+def shape_people(rows: list[Row]) -> list[Row]:
+    return [
+        {"key": r["key"], "name": r["name"], "directed": int(r["directed"]), "acted": int(r["acted"])}
+        for r in rows
+    ]
+
+
+def evidence(type_: str, key: str, name: str | None, via: Iterable[int], weights: Mapping[str, float]) -> Row:
+    spec = BY_TYPE[type_]
+    return {
+        "relation": spec.relation,
+        "type": type_,
+        "label": spec.label,
+        "key": key,
+        "name": name if name is not None else key,
+        "weight": weights.get(type_, 0.0),
+        "via": sorted(set(via)),
+    }
+
+
+def hub_evidence(
+    hubs: list[Row], seed_hubs: Mapping[tuple[str, str], tuple[str, list[int]]], weights: Mapping[str, float]
+) -> list[Row]:
+    """Evidence rows for the hub entities (genres, countries) a candidate shares with the seeds."""
+    out = []
+    for hub in hubs:
+        if hub.get("type") is None:
+            continue
+        name, via = seed_hubs.get((hub["type"], hub["key"]), (hub["key"], []))
+        out.append(evidence(hub["type"], hub["key"], name, via, weights))
+    return out
+
+
+def specific_and_hub_types(weights: Mapping[str, float]) -> tuple[list[str], list[str]]:
+    """Relationship types with a positive weight, split into specific ones and hubs."""
+    specific = [
+        BY_RELATION[r].type for r in RELATIONS if r not in HUB_RELATIONS and weights[BY_RELATION[r].type] > 0
+    ]
+    hubs = [BY_RELATION[r].type for r in RELATIONS if r in HUB_RELATIONS and weights[BY_RELATION[r].type] > 0]
+    return specific, hubs
+
+
+def node(label: str, ident: Any, name: Any) -> Row:
+    return {"label": label, "id": ident, "name": name}

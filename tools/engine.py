@@ -1,0 +1,81 @@
+"""Assembles the tools, the entity index, the item table and the ranker from the opened stores.
+
+What does not change per turn (index, item table, CF view) is built once here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from retrieval.errors import ParleyError
+from tools.base import Evidence, Tool
+from tools.cf_score import CfScore
+from tools.cf_view import CFModelView
+from tools.item_table import ItemTable
+from tools.kg_index import index_from_catalogue, index_from_graph
+from tools.kg_lookup import KgLookup, path_evidence
+from tools.linking import EntityIndex
+from tools.profile import PreferenceProfile
+from tools.ranker import CandidateSource, Ranker, RankerWeights
+from tools.registry import TOOL_CLASSES
+from tools.sources import KgSource, PopularitySource, ScorerSource, VectorSource
+from tools.stores import Stores
+from tools.vector_search import VectorSearch
+
+log = logging.getLogger(__name__)
+RANKER_NAMES = ("popularity", "cf", "kg", "vector", "fused")
+
+
+class Toolbox:
+    """The agent's tools and the ranker over one set of stores."""
+
+    def __init__(self, stores: Stores, weights: RankerWeights | None = None) -> None:
+        self.stores = stores
+        catalogue = stores.catalogue()
+        self.items = ItemTable.from_catalogue(catalogue)
+        self.cf_view = CFModelView(stores.cf())
+        popularity = {row.item_id: row.popularity for row in self.items.rows.values()}
+        self.index: EntityIndex
+        try:
+            self.index = index_from_graph(stores.graph(), popularity)
+        except ParleyError as error:  # FALLBACK: the graph is down; the catalogue has the same names
+            log.warning("graph unavailable, entity index built from the catalogue: %s", error)
+            self.index = index_from_catalogue(catalogue)
+        self.cf_score = CfScore(self.cf_view)
+        self.vector_search = VectorSearch(stores.vectors())
+        self.kg_lookup = KgLookup(stores.graph(), self.index)
+        self.sources: list[CandidateSource] = [
+            KgSource(stores.graph(), self.items),
+            ScorerSource("cf_knn", self.cf_score.scorers["knn"]),
+            ScorerSource("cf_svd", self.cf_score.scorers["svd"]),
+            VectorSource(stores.vectors(), self.items),
+            PopularitySource(self.cf_score.popularity, self.items),
+        ]
+        self.ranker = Ranker(self.items, self.sources, weights, explain=self.explain)
+
+    @property
+    def tools(self) -> dict[str, Tool[Any, Any]]:
+        found: dict[str, Tool[Any, Any]] = {
+            "kg_lookup": self.kg_lookup,
+            "cf_score": self.cf_score,
+            "vector_search": self.vector_search,
+        }
+        return {cls.name: found[cls.name] for cls in TOOL_CLASSES}
+
+    def explain(self, profile: PreferenceProfile, item_ids: list[int]) -> dict[int, list[Evidence]]:
+        """Graph paths from the liked items to each chosen item (at most two per item)."""
+        if not profile.liked_items:
+            return {}
+        graph = self.stores.graph()
+        return {i: [path_evidence(p) for p in graph.paths(profile.liked_items, i, limit=2)] for i in item_ids}
+
+    def ranker_sources(self, name: str) -> list[str] | None:
+        """Source names of one of the compared rankers (None = all, the fused ranker)."""
+        return {
+            "popularity": ["popularity"],
+            "cf": ["cf_knn", "cf_svd"],
+            "kg": ["kg"],
+            "vector": ["vector"],
+            "fused": None,
+        }[name]

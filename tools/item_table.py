@@ -1,0 +1,82 @@
+"""An in-memory table of catalogue items (what does not change per turn): titles, years, genres,
+people and keywords, used for hard constraints, diversity and display."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from retrieval.catalogue_types import Catalogue, entity_key
+from tools.text_normalize import primary_key
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item_id: int
+    title: str
+    year: int | None
+    genres: frozenset[str]
+    directors: frozenset[str] = frozenset()  # entity keys
+    cast: frozenset[str] = frozenset()  # entity keys
+    keywords: frozenset[str] = frozenset()  # entity keys
+    franchise: str = ""
+    popularity: int = 0
+    features: frozenset[str] = field(default_factory=frozenset)
+
+
+def franchise_key(title: str) -> str:
+    """``"Star Wars: Episode V - ..."`` and ``"Star Wars"`` share ``"star wars"``; trailing sequel
+    numbers are dropped (``"Toy Story 2"`` -> ``"toy story"``)."""
+    key = primary_key(title.split(":")[0])
+    key = re.sub(r"\s+(\d+|ii|iii|iv|v|vi|part \w+)$", "", key)
+    return re.sub(r"^(the|a|an) ", "", key)
+
+
+class ItemTable:
+    """Catalogue items by id, with the feature sets diversity and constraints need."""
+
+    def __init__(self, rows: dict[int, ItemRow]) -> None:
+        self.rows = rows
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Catalogue) -> ItemTable:
+        people: dict[int, dict[str, set[str]]] = {}
+        for fact in catalogue.facts:
+            people.setdefault(fact.item_id, {}).setdefault(fact.relation, set()).add(entity_key(fact.value))
+        counts = catalogue.ratings["item_id"].value_counts().to_dict()
+        rows = {}
+        for item_id, item in catalogue.items.items():
+            facts = people.get(item_id, {})
+            directors = frozenset(facts.get("director", set()))
+            keywords = frozenset(facts.get("keyword", set()))
+            features = frozenset(
+                {f"g:{g}" for g in item.genres} | {f"d:{d}" for d in directors} | {f"k:{k}" for k in keywords}
+            )
+            rows[item_id] = ItemRow(
+                item_id=item_id,
+                title=item.title,
+                year=item.year,
+                genres=frozenset(item.genres),
+                directors=directors,
+                cast=frozenset(facts.get("cast", set())),
+                keywords=keywords,
+                franchise=franchise_key(item.title),
+                popularity=int(counts.get(item_id, 0)),
+                features=features,
+            )
+        return cls(rows)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self.rows
+
+    def get(self, item_id: int) -> ItemRow | None:
+        return self.rows.get(item_id)
+
+    def similarity(self, a: int, b: int) -> float:
+        """Jaccard similarity of genre/director/keyword sets; same franchise counts as 0.9 at least."""
+        ra, rb = self.rows[a], self.rows[b]
+        union = len(ra.features | rb.features)
+        sim = len(ra.features & rb.features) / union if union else 0.0
+        if ra.franchise and ra.franchise == rb.franchise:
+            sim = max(sim, 0.9)
+        return sim

@@ -1,0 +1,209 @@
+"""The ranker: a preference profile -> top-k catalogue items, each with the evidence behind it.
+
+Fusion (weighted reciprocal-rank fusion): every candidate source ranks items on its own; an item's
+fused score is
+
+    fused(j) = sum_s  w_s / (k_rrf + rank_s(j))  +  w_genre * share of the wanted genres j has
+
+where ``rank_s(j)`` is 1-based (absent items add nothing) and the weights ``w_s`` come from Settings
+(tuned on the ReDial/INSPIRED development halves). Hard constraints are applied to every candidate
+before fusion (never relaxed): catalogue items only, nothing liked/disliked/seen/rejected/already
+recommended, inside the year range, no excluded genre, nothing by a disliked person. Diversity is
+maximal marginal relevance over genre/director/keyword overlap and franchise (no five sequels).
+A source that fails (store down) is skipped and reported in ``degraded``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retrieval.errors import ParleyError
+from tools.base import Evidence
+from tools.item_table import ItemRow, ItemTable
+from tools.profile import PreferenceProfile
+from tools.scorers.base import ScoredItem
+
+
+class RankerWeights(BaseModel):
+    """Fusion weights and sizes (defaults tuned on the development dialogues)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kg: float = 1.0
+    cf_knn: float = 1.0
+    cf_svd: float = 0.6
+    vector: float = 0.8
+    popularity: float = 0.4
+    genre: float = 0.01
+    rrf_k: float = 20.0
+    mmr_lambda: float = 0.85
+    pool: int = Field(default=200, ge=10, le=2000)
+
+    def weight(self, source: str) -> float:
+        return float(getattr(self, source, 0.0))
+
+
+class CandidateSource(Protocol):
+    """Something that proposes ranked items for a profile (a tool or a scorer)."""
+
+    name: str
+
+    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]: ...
+
+
+class RankedItem(BaseModel):
+    item_id: int
+    title: str
+    year: int | None
+    genres: list[str]
+    score: float
+    evidence: list[Evidence]
+    source_ranks: dict[str, int]
+
+
+class SourceTiming(BaseModel):
+    name: str
+    ms: float
+    n_candidates: int
+    error: str | None = None
+
+
+class RankResult(BaseModel):
+    items: list[RankedItem]
+    timings: list[SourceTiming]
+    degraded: list[str] = Field(default_factory=list, description="sources that failed this turn")
+
+
+ExplainFn = Callable[[PreferenceProfile, list[int]], dict[int, list[Evidence]]]
+
+
+def violates(row: ItemRow, profile: PreferenceProfile, excluded: frozenset[int]) -> str | None:
+    """The hard constraint an item breaks for a profile, or None."""
+    if row.item_id in excluded:
+        return "already liked, disliked, seen, rejected or recommended"
+    if profile.year_min is not None and (row.year is None or row.year < profile.year_min):
+        return "before the year range"
+    if profile.year_max is not None and (row.year is None or row.year > profile.year_max):
+        return "after the year range"
+    if row.genres & set(profile.genres_out):
+        return "excluded genre"
+    disliked = set(profile.disliked_people)
+    if disliked and (row.directors & disliked or row.cast & disliked):
+        return "by a disliked person"
+    return None
+
+
+class Ranker:
+    def __init__(
+        self,
+        items: ItemTable,
+        sources: Sequence[CandidateSource],
+        weights: RankerWeights | None = None,
+        explain: ExplainFn | None = None,
+    ) -> None:
+        self.items = items
+        self.sources = list(sources)
+        self.weights = weights or RankerWeights()
+        self.explain = explain
+
+    def rank(
+        self,
+        profile: PreferenceProfile,
+        k: int = 5,
+        only: Sequence[str] | None = None,
+        diversify: bool = True,
+    ) -> RankResult:
+        excluded = profile.excluded_items
+        ranks: dict[int, dict[str, int]] = {}
+        evidence: dict[int, list[Evidence]] = {}
+        timings: list[SourceTiming] = []
+        degraded: list[str] = []
+        for source in self.sources:
+            if only is not None and source.name not in only:
+                continue
+            started = time.perf_counter()
+            try:
+                found = source.candidates(profile, self.weights.pool)
+            except ParleyError as error:  # a store is down: degrade, never crash
+                degraded.append(source.name)
+                timings.append(
+                    SourceTiming(name=source.name, ms=_ms(started), n_candidates=0, error=str(error))
+                )
+                continue
+            kept = 0
+            for scored in found:
+                row = self.items.get(scored.item_id)
+                if row is None or violates(row, profile, excluded) is not None:
+                    continue
+                kept += 1
+                ranks.setdefault(scored.item_id, {})[source.name] = kept
+                evidence.setdefault(scored.item_id, []).extend(scored.evidence)
+            timings.append(SourceTiming(name=source.name, ms=_ms(started), n_candidates=kept))
+        fused = {item_id: self._fuse(item_id, by_source, profile) for item_id, by_source in ranks.items()}
+        with_evidence = [i for i in fused if evidence.get(i)]
+        order = sorted(with_evidence, key=lambda i: (-fused[i], i))
+        chosen = self._mmr(order, fused, k) if diversify else order[:k]
+        if self.explain is not None and chosen:
+            started = time.perf_counter()
+            try:
+                for item_id, paths in self.explain(profile, chosen).items():
+                    evidence.setdefault(item_id, [])[:0] = paths
+                timings.append(SourceTiming(name="explain", ms=_ms(started), n_candidates=len(chosen)))
+            except ParleyError as error:
+                degraded.append("explain")
+                timings.append(
+                    SourceTiming(name="explain", ms=_ms(started), n_candidates=0, error=str(error))
+                )
+        result = [self._ranked(i, fused[i], evidence[i], ranks[i]) for i in chosen]
+        return RankResult(items=result, timings=timings, degraded=degraded)
+
+    def _fuse(self, item_id: int, by_source: dict[str, int], profile: PreferenceProfile) -> float:
+        w = self.weights
+        score = sum(w.weight(name) / (w.rrf_k + rank) for name, rank in by_source.items())
+        if profile.genres_in:
+            row = self.items.rows[item_id]
+            score += w.genre * len(row.genres & set(profile.genres_in)) / len(profile.genres_in)
+        return score
+
+    def _mmr(self, order: list[int], fused: dict[int, float], k: int) -> list[int]:
+        """Maximal marginal relevance over the best ``4k`` candidates (relevance rescaled to [0, 1])."""
+        pool = order[: max(4 * k, k)]
+        if not pool:
+            return []
+        top = fused[pool[0]]
+        bottom = fused[pool[-1]]
+        spread = (top - bottom) or 1.0
+        chosen: list[int] = []
+        lam = self.weights.mmr_lambda
+        closest = dict.fromkeys(pool, 0.0)  # max similarity to the chosen items, kept incrementally
+        while pool and len(chosen) < k:
+            best = max(pool, key=lambda i: lam * (fused[i] - bottom) / spread - (1 - lam) * closest[i])
+            chosen.append(best)
+            pool.remove(best)
+            if lam < 1.0:
+                for i in pool:
+                    closest[i] = max(closest[i], self.items.similarity(i, best))
+        return chosen
+
+    def _ranked(
+        self, item_id: int, score: float, evidence: list[Evidence], ranks: dict[str, int]
+    ) -> RankedItem:
+        row = self.items.rows[item_id]
+        unique = list({(e.source, e.kind, e.summary): e for e in evidence}.values())
+        return RankedItem(
+            item_id=item_id,
+            title=row.title,
+            year=row.year,
+            genres=sorted(row.genres),
+            score=round(score, 6),
+            evidence=unique,
+            source_ranks=ranks,
+        )
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 2)

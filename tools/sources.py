@@ -1,0 +1,121 @@
+"""Candidate sources for the ranker: each wraps one tool and proposes ranked items with evidence."""
+
+from __future__ import annotations
+
+from retrieval.errors import CannotScoreError
+from retrieval.graph import GraphStore
+from retrieval.vectors import VectorStore
+from tools.base import Evidence
+from tools.item_table import ItemTable
+from tools.kg_lookup import neighbour_evidence
+from tools.profile import PreferenceProfile
+from tools.scorers.base import ItemScorer, ScoredItem
+
+
+class KgSource:
+    """Movies sharing people/keywords/genres with the liked ones, and movies by liked people."""
+
+    name = "kg"
+
+    def __init__(self, graph: GraphStore, items: ItemTable) -> None:
+        self.graph = graph
+        self.items = items
+
+    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
+        out: dict[int, ScoredItem] = {}
+        if profile.liked_items:
+            titles = {i: it.title for i in profile.liked_items if (it := self.items.get(i)) is not None}
+            rows = self.graph.shared_neighbours(
+                profile.liked_items, limit=k, exclude_ids=profile.excluded_items
+            )
+            for row in rows:
+                item_id = int(row["item_id"])
+                out[item_id] = ScoredItem(
+                    item_id, float(row.get("score", 0.0)), neighbour_evidence(row, titles)
+                )
+        for key in profile.liked_people[:5]:
+            for movie in self.graph.movies_by_person(key)[:k]:
+                item_id = int(movie["item_id"])
+                roles = movie.get("roles") or []
+                name = movie.get("person") or key
+                evidence = Evidence(
+                    source="kg",
+                    kind="by_person",
+                    summary=f"{'directed by' if 'DIRECTED' in roles else 'with'} {name}",
+                    facts={"person_key": key, "roles": roles, "item_id": item_id},
+                )
+                scored = out.setdefault(item_id, ScoredItem(item_id, 0.0, []))
+                scored.score += 3.0
+                scored.evidence.insert(0, evidence)
+        return sorted(out.values(), key=lambda s: (-s.score, s.item_id))
+
+
+class ScorerSource:
+    """A CF scorer as a candidate source (no signal -> no candidates; the popularity source covers)."""
+
+    def __init__(self, name: str, scorer: ItemScorer) -> None:
+        self.name = name
+        self.scorer = scorer
+
+    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
+        try:
+            return self.scorer.score(profile, k)
+        except CannotScoreError:
+            return []
+
+
+class PopularitySource:
+    """The popularity/quality prior, restricted to the wanted genres when there are some."""
+
+    name = "popularity"
+
+    def __init__(self, scorer: ItemScorer, items: ItemTable) -> None:
+        self.scorer = scorer
+        self.items = items
+
+    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
+        if not profile.genres_in:
+            return self.scorer.score(profile, k)
+        wanted = set(profile.genres_in)
+        pool = self.scorer.score(profile, k * 10)
+        return [s for s in pool if (it := self.items.get(s.item_id)) is not None and it.genres & wanted][:k]
+
+
+class VectorSource:
+    """Semantic matches for the profile's description (or, failing that, its liked titles)."""
+
+    name = "vector"
+
+    def __init__(self, store: VectorStore, items: ItemTable) -> None:
+        self.store = store
+        self.items = items
+
+    def query_text(self, profile: PreferenceProfile) -> str:
+        if profile.description.strip():
+            return profile.description.strip()[-1000:]
+        parts = [it.title for i in profile.liked_items[-5:] if (it := self.items.get(i)) is not None]
+        parts += list(profile.genres_in) + list(profile.keywords_in)
+        return " ".join(parts)
+
+    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
+        text = self.query_text(profile)
+        if not text:
+            return []
+        hits = self.store.query(
+            text,
+            k,
+            year_min=profile.year_min,
+            year_max=profile.year_max,
+            genres_out=profile.genres_out,
+            exclude_ids=sorted(profile.excluded_items)[:500],
+        )
+        out = []
+        for hit in hits:
+            evidence = Evidence(
+                source="vector",
+                kind="text_match",
+                summary=f"matches \u201c{text[:80]}\u201d",
+                facts={"query": text[:300], "snippet": hit.snippet, "score": round(hit.score, 4)},
+            )
+            out.append(ScoredItem(hit.item_id, hit.score, [evidence]))
+        return out
