@@ -21,7 +21,7 @@ def _stores(settings: Settings):  # type: ignore[no-untyped-def]
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from retrieval.errors import ParleyError
+    from tools.errors import ParleyError
 
     bars: dict[str, tqdm] = {}
 
@@ -84,7 +84,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.repl import run_repl
 
-    return run_repl(settings)
+    return run_repl(settings, show_trace=args.trace)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("what", choices=["ingest"])
     bench.set_defaults(func=cmd_bench)
     chat = sub.add_parser("chat", help="chat in the terminal")
+    chat.add_argument("--trace", action="store_true", help="show the tool calls of each turn")
     chat.set_defaults(func=cmd_chat)
     return parser
 

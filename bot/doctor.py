@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval.errors import ParleyError
+from tools.errors import ParleyError
 from tools.stores import Stores
 
 

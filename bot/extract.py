@@ -11,7 +11,6 @@ import re
 from pydantic import BaseModel, Field
 
 from tools.linking import EntityIndex, EntityMention
-from tools.profile import PreferenceProfile
 
 NEGATION = re.compile(
     r"\b(no|not|never|hate|hated|dislike|disliked|don'?t|didn'?t|doesn'?t|without|nothing|avoid|except|"
@@ -86,30 +85,9 @@ def _years(text: str, out: Extraction) -> None:
         out.year_max = 1979
 
 
-def apply(profile: PreferenceProfile, found: Extraction, text: str) -> PreferenceProfile:
-    """The profile after one message: new likes override old dislikes and vice versa."""
-
-    def merge(old: tuple, add: list, remove: list) -> tuple:  # type: ignore[type-arg]
-        kept = [x for x in old if x not in set(remove)]
-        return tuple(dict.fromkeys([*kept, *add]))
-
-    year_min, year_max = profile.year_min, profile.year_max
-    if found.clear_year_range:
-        year_min = year_max = None
-    if found.year_min is not None or found.year_max is not None:
-        year_min, year_max = found.year_min, found.year_max
-    description = " ".join([profile.description, text]).strip()[-600:]
-    return profile.model_copy(
-        update={
-            "liked_items": merge(profile.liked_items, found.liked_items, found.disliked_items),
-            "disliked_items": merge(profile.disliked_items, found.disliked_items, found.liked_items),
-            "liked_people": merge(profile.liked_people, found.liked_people, found.disliked_people),
-            "disliked_people": merge(profile.disliked_people, found.disliked_people, found.liked_people),
-            "genres_in": merge(profile.genres_in, found.genres_in, found.genres_out),
-            "genres_out": merge(profile.genres_out, found.genres_out, found.genres_in),
-            "keywords_in": merge(profile.keywords_in, found.keywords_in, []),
-            "year_min": year_min,
-            "year_max": year_max,
-            "description": description,
-        }
-    )
+def strip_mentions(text: str, index: EntityIndex) -> str:
+    """The message without its linked entity spans (what is left describes a mood or a wish)."""
+    spans = [(m.start, m.end) for m in index.find_mentions(text) if m.kind in ("item", "person")]
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + text[end:]
+    return re.sub(r"\s+", " ", text).strip()

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr = SecretStr("EMPTY")
     llm_timeout_s: float = 60.0
 
+    # --- dialogue -------------------------------------------------------------------------------
+    max_questions: int = Field(default=2, ge=0, le=10, description="questions before a first recommendation")
+    recommendations_per_turn: int = Field(default=5, ge=1, le=20)
+
     @property
     def graph_dir(self) -> Path:
         return self.state_dir / "graph"

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.vectors",
     "tests.fixtures.graph",
     "tests.fixtures.tools",
+    "tests.fixtures.bot",
 ]

@@ -104,8 +104,10 @@ class Ranker:
         sources: Sequence[CandidateSource],
         weights: RankerWeights | None = None,
         explain: ExplainFn | None = None,
+        explain_top: int = 10,
     ) -> None:
         self.items = items
+        self.explain_top = explain_top  # graph paths are looked up for the best few items only
         self.sources = list(sources)
         self.weights = weights or RankerWeights()
         self.explain = explain
@@ -150,7 +152,7 @@ class Ranker:
         if self.explain is not None and chosen:
             started = time.perf_counter()
             try:
-                for item_id, paths in self.explain(profile, chosen).items():
+                for item_id, paths in self.explain(profile, chosen[: self.explain_top]).items():
                     evidence.setdefault(item_id, [])[:0] = paths
                 timings.append(SourceTiming(name="explain", ms=_ms(started), n_candidates=len(chosen)))
             except ParleyError as error:

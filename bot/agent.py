@@ -1,0 +1,211 @@
+"""Parley's public Python API: ``Recommender`` and ``Session``.
+
+A turn (plan-first controller): sanitise the message; extract preferences (deterministic linker and
+lexicons, plus the LLM extractor when the backend does constrained JSON); resolve references to
+earlier recommendations; decide to ask or to recommend; rank with the tools; write the reply from
+the evidence (validated LLM writer, or the template writer). Every component failure degrades the
+turn; none ends the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import prompts
+from bot.controller import TurnContext, plan_turn
+from bot.llm.base import LLMBackend
+from bot.session_store import SessionStore, SqliteSessionStore, StoredMessage
+from bot.settings import Settings, offline_environment, store_config
+from bot.state import DialogueState
+from bot.state_update import apply_feedback
+from bot.types import DoneEvent, FeedbackKind, Reply, StreamEvent, TextChunkEvent
+from bot.writer import GroundedWriter, chunks
+from tools.engine import Toolbox
+from tools.errors import ParleyError
+from tools.stores import Stores
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 2000
+
+
+class InvalidInputError(ParleyError):
+    """A message or feedback event that cannot be used (reported politely, state unchanged)."""
+
+
+def sanitise(text: object, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, str | None]:
+    """(clean text, problem) where problem is None, "empty", "too_long" or "unreadable"."""
+    if not isinstance(text, str):
+        return "", "unreadable"
+    cleaned = "".join(ch if (ch.isprintable() or ch in "\n\t") else " " for ch in text).strip()
+    if not cleaned:
+        return "", "empty"
+    if len(cleaned) > limit:
+        return "", "too_long"
+    return cleaned, None
+
+
+class Recommender:
+    """Entry point: ``Recommender.from_settings()``, then ``new_session()`` or ``session(id)``."""
+
+    def __init__(
+        self,
+        toolbox: Toolbox,
+        llm: LLMBackend | None,
+        store: SessionStore,
+        max_questions: int = 2,
+        k: int = 5,
+        use_llm_extractor: bool = True,
+    ) -> None:
+        self.toolbox = toolbox
+        self.llm = llm
+        self.store = store
+        self.max_questions = max_questions
+        self.k = k
+        self.use_llm_extractor = use_llm_extractor
+        self.writer = GroundedWriter(llm, toolbox.index)
+        self._stores: Stores | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Recommender:
+        offline_environment()
+        settings = settings or Settings()
+        from bot.llm.factory import make_backend
+
+        stores = Stores(store_config(settings))
+        toolbox = Toolbox(stores)
+        llm = make_backend(
+            settings.llm,
+            model_path=settings.llm_model_path,
+            model_size=settings.llm_model_size,
+            state_dir=settings.state_dir,
+            base_url=settings.openai_base_url,
+            model=settings.openai_model,
+            api_key=settings.openai_api_key.get_secret_value(),
+            timeout_s=settings.llm_timeout_s,
+        )
+        store = SqliteSessionStore(settings.state_dir / "sessions.sqlite3")
+        rec = cls(
+            toolbox, llm, store, max_questions=settings.max_questions, k=settings.recommendations_per_turn
+        )
+        rec._stores = stores
+        return rec
+
+    def new_session(self) -> Session:
+        return Session(self, uuid.uuid4().hex, DialogueState())
+
+    def session(self, session_id: str) -> Session:
+        """Resume a stored session (a new one with that id when it does not exist yet)."""
+        if not session_id or len(session_id) > 128:
+            raise InvalidInputError("a session id has 1 to 128 characters")
+        state = self.store.load_state(session_id)
+        return Session(self, session_id, state or DialogueState())
+
+    def close(self) -> None:
+        if self._stores is not None:
+            self._stores.close()
+
+
+class Session:
+    """One conversation. ``respond(text)`` or ``stream(text)``; ``feedback(item_id, kind)``."""
+
+    def __init__(self, recommender: Recommender, session_id: str, state: DialogueState) -> None:
+        self.recommender = recommender
+        self.id = session_id
+        self.state = state
+        self._lock = threading.Lock()
+
+    def respond(self, text: str) -> Reply:
+        reply: Reply | None = None
+        for event in self.stream(text):
+            if isinstance(event, DoneEvent):
+                reply = event.reply
+        if reply is None:  # stream always ends with DoneEvent; this guards against a broken generator
+            raise ParleyError("the turn ended without a reply")
+        return reply
+
+    def stream(self, text: str) -> Iterator[StreamEvent]:
+        with self._lock:
+            yield from self._turn(text)
+
+    def _turn(self, text: str) -> Iterator[StreamEvent]:
+        started = time.perf_counter()
+        clean, problem = sanitise(text)
+        if problem is not None:
+            message = prompts.render("bad_input.j2", problem=problem, limit=MAX_MESSAGE_CHARS)
+            yield TextChunkEvent(text=message)
+            yield DoneEvent(reply=Reply(session_id=self.id, text=message, profile=self.state))
+            return
+        rec = self.recommender
+        context = TurnContext(
+            toolbox=rec.toolbox,
+            llm=rec.llm if rec.use_llm_extractor else None,
+            writer=rec.writer,
+            max_questions=rec.max_questions,
+            k=rec.k,
+        )
+        outcome = None
+        for event in plan_turn(context, self.state, clean):
+            if isinstance(event, DoneEvent):
+                outcome = event.reply.model_copy(update={"session_id": self.id})
+                continue
+            yield event
+        if outcome is None:
+            raise ParleyError("the controller ended without a reply")
+        for piece in chunks(outcome.text):
+            yield TextChunkEvent(text=piece)
+        rec.store.save_turn(
+            self.id,
+            outcome.profile,
+            [
+                StoredMessage(role="user", text=clean),
+                StoredMessage(
+                    role="assistant",
+                    text=outcome.text,
+                    payload={
+                        "recommendations": [r.model_dump() for r in outcome.recommendations],
+                        "question": outcome.question,
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                ),
+            ],
+        )
+        self.state = outcome.profile
+        yield DoneEvent(reply=outcome)
+
+    def feedback(self, item_id: int, kind: FeedbackKind) -> DialogueState:
+        """Like / dislike / seen / reject one catalogue item; stored before it is acknowledged."""
+        if kind not in ("like", "dislike", "seen", "reject"):
+            raise InvalidInputError(f"unknown feedback kind {kind!r}")
+        if item_id not in self.recommender.toolbox.items:
+            raise InvalidInputError(f"item {item_id} is not in the catalogue")
+        with self._lock:
+            updated = apply_feedback(self.state, item_id, kind)
+            self.recommender.store.save_feedback(self.id, item_id, kind, updated)
+            self.state = updated
+        return updated
+
+    def remove_preference(self, field: str, value: object) -> DialogueState:
+        """Drop one entry from the profile (the UI's profile panel)."""
+        allowed = {
+            "liked_items",
+            "disliked_items",
+            "liked_people",
+            "disliked_people",
+            "genres_in",
+            "genres_out",
+        }
+        if field not in allowed:
+            raise InvalidInputError(f"cannot remove from {field!r}")
+        with self._lock:
+            updated = self.state.model_copy(deep=True)
+            setattr(updated, field, [v for v in getattr(updated, field) if v != value])
+            self.recommender.store.save_feedback(self.id, 0, f"remove:{field}", updated)
+            self.state = updated
+        return updated
+
+    def history(self) -> list[StoredMessage]:
+        return self.recommender.store.messages(self.id)

@@ -1,0 +1,60 @@
+"""Pick the LLM backend from settings: embedded llama.cpp, an OpenAI-compatible server, a fake, or none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from bot.llm.base import LLMBackend, LLMError
+
+BackendKind = Literal["embedded", "openai", "fake", "none"]
+
+
+def make_backend(
+    kind: BackendKind | str,
+    *,
+    model_path: Path | str | None = None,
+    model_size: Literal["1.5b", "0.5b"] | str = "1.5b",
+    state_dir: Path | str = Path(".state"),
+    base_url: str | None = None,
+    model: str = "qwen",
+    api_key: str = "EMPTY",
+    timeout_s: float = 60.0,
+    supports_tools: bool | None = None,
+    n_ctx: int = 4096,
+    n_threads: int = 2,
+) -> LLMBackend | None:
+    """The backend for ``kind``; ``None`` for ``"none"`` (replies come from the template writer).
+
+    ``supports_tools``: whether to trust native tool calling; default True for an OpenAI-compatible
+    server (vLLM with ``--enable-auto-tool-choice``), False for the embedded model."""
+    if kind == "none":
+        return None
+    if kind == "fake":
+        from bot.llm.fake import FakeLLM
+
+        return FakeLLM(default="(fake reply)", supports_tools=True if supports_tools is None else supports_tools)
+    if kind == "openai":
+        if not base_url:
+            raise LLMError(
+                "PARLEY_LLM=openai needs a server URL. Fix: set PARLEY_OPENAI_BASE_URL "
+                "(e.g. http://127.0.0.1:8000/v1 for scripts/serve-vllm.sh)."
+            )
+        from bot.llm.openai_compat import OpenAICompatible
+
+        return OpenAICompatible(
+            base_url,
+            model=model,
+            api_key=api_key,
+            timeout_s=timeout_s,
+            supports_tools=True if supports_tools is None else supports_tools,
+        )
+    if kind == "embedded":
+        from bot.llm.embedded import EmbeddedLlama
+        from bot.llm.model_files import resolve_model_path
+
+        path = resolve_model_path(model_path, str(model_size), Path(state_dir))
+        return EmbeddedLlama(
+            path, n_ctx=n_ctx, n_threads=n_threads, supports_tools=bool(supports_tools)
+        )
+    raise LLMError(f"unknown LLM backend {kind!r}; choose embedded, openai, fake or none")

@@ -1,0 +1,73 @@
+"""The public data shapes of Parley's Python API (all pydantic)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from bot.state import DialogueState
+
+ReasonSource = Literal["kg", "cf", "vector"]
+FeedbackKind = Literal["like", "dislike", "seen", "reject"]
+
+
+class Reason(BaseModel):
+    """One reason for a recommendation, drawn from a tool's evidence."""
+
+    text: str
+    source: ReasonSource
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class Recommendation(BaseModel):
+    item_id: int  # catalogue id (MovieLens movieId for the bundled data)
+    title: str
+    year: int | None = None
+    genres: list[str] = Field(default_factory=list)
+    score: float
+    reasons: list[Reason]
+
+
+class ToolStep(BaseModel):
+    """One tool call of a turn: name, arguments, a summary of its result, milliseconds."""
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    summary: str = ""
+    ms: float = 0.0
+    ok: bool = True
+
+
+class Reply(BaseModel):
+    session_id: str
+    text: str
+    recommendations: list[Recommendation] = Field(default_factory=list)
+    question: str | None = None
+    profile: DialogueState
+    trace: list[ToolStep] = Field(default_factory=list)
+    degraded: list[str] = Field(default_factory=list, description="components unavailable this turn")
+    writer: Literal["llm", "template"] = "template"
+
+
+class ToolStepEvent(BaseModel):
+    type: Literal["tool_step"] = "tool_step"
+    step: ToolStep
+
+
+class RecommendationsEvent(BaseModel):
+    type: Literal["recommendations"] = "recommendations"
+    recommendations: list[Recommendation]
+
+
+class TextChunkEvent(BaseModel):
+    type: Literal["text"] = "text"
+    text: str
+
+
+class DoneEvent(BaseModel):
+    type: Literal["done"] = "done"
+    reply: Reply
+
+
+StreamEvent = ToolStepEvent | RecommendationsEvent | TextChunkEvent | DoneEvent

@@ -1,0 +1,132 @@
+"""Grounded writing: the LLM writes from the evidence, a validator checks the draft, one retry,
+then the template writer (which composes the reply from the evidence directly)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import prompts
+from bot.llm.base import ChatMessage, LLMBackend, LLMError
+from bot.types import Recommendation
+from tools.linking import EntityIndex
+from tools.text_normalize import fold
+
+log = logging.getLogger(__name__)
+MAX_WRITER_TOKENS = 320
+
+
+def reply_items(recommendations: list[Recommendation]) -> list[dict[str, object]]:
+    return [
+        {"title": r.title, "year": r.year, "reasons": [reason.text for reason in r.reasons[:2]]}
+        for r in recommendations
+    ]
+
+
+def template_text(
+    recommendations: list[Recommendation], understood: str, degraded: list[str], ambiguous: list[str]
+) -> str:
+    return prompts.render(
+        "template_reply.j2",
+        items=reply_items(recommendations),
+        understood=understood,
+        degraded=degraded,
+        ambiguous=ambiguous,
+    )
+
+
+class DraftValidator:
+    """Checks an LLM draft against the recommendations and their evidence."""
+
+    def __init__(self, index: EntityIndex) -> None:
+        self.index = index
+
+    def problems(
+        self, text: str, recommendations: list[Recommendation], allowed_items: set[int]
+    ) -> list[str]:
+        allowed = allowed_items | {r.item_id for r in recommendations}
+        evidence_text = fold(" ".join(f"{r.title} {r.year} {r.reasons!r}" for r in recommendations))
+        found: list[str] = []
+        if not text.strip():
+            return ["the draft is empty"]
+        for mention in self.index.find_mentions(text):
+            if mention.kind == "item" and not any(c.item_id in allowed for c in mention.candidates):
+                found.append(f"it names {mention.mention!r}, which is not one of the recommended movies")
+            elif mention.kind == "person" and fold(mention.best.name) not in evidence_text:
+                found.append(f"it names {mention.mention!r}, which is not in the evidence")
+        for year in re.findall(r"\b(?:19|20)\d\d\b", text):
+            if year not in evidence_text:
+                found.append(f"the year {year} is not in the evidence")
+        named = sum(1 for r in recommendations if fold(r.title) in fold(text))
+        if recommendations and named == 0:
+            found.append("it names none of the recommended movies")
+        return found
+
+
+class GroundedWriter:
+    """LLM writer with validation; ``llm=None`` is the template writer."""
+
+    def __init__(self, llm: LLMBackend | None, index: EntityIndex) -> None:
+        self.llm = llm
+        self.validator = DraftValidator(index)
+        self._failure_logged = False
+
+    def write(
+        self,
+        recommendations: list[Recommendation],
+        understood: str,
+        degraded: list[str],
+        ambiguous: list[str],
+        allowed_items: set[int],
+    ) -> tuple[str, str]:
+        """(text, "llm" | "template")."""
+        fallback = template_text(recommendations, understood, degraded, ambiguous)
+        if self.llm is None or not recommendations:
+            return fallback, "template"
+        feedback = ""
+        for _attempt in range(2):
+            messages = [
+                ChatMessage(role="system", content=prompts.render("writer_system.j2")),
+                ChatMessage(
+                    role="user",
+                    content=prompts.render(
+                        "writer_user.j2",
+                        items=reply_items(recommendations),
+                        understood=understood,
+                        feedback=feedback,
+                    ),
+                ),
+            ]
+            try:
+                draft = self.llm.complete(messages, max_tokens=MAX_WRITER_TOKENS).text.strip()
+            except LLMError as error:
+                if not self._failure_logged:
+                    log.warning("LLM writer unavailable, using the template writer: %s", error)
+                    self._failure_logged = True
+                return fallback, "template"
+            problems = self.validator.problems(draft, recommendations, allowed_items)
+            if not problems:
+                self._failure_logged = False
+                prefix = template_prefix(degraded, ambiguous)
+                return (prefix + draft).strip(), "llm"
+            feedback = "; ".join(problems[:3])
+            log.info("writer draft rejected: %s", feedback)
+        return fallback, "template"
+
+
+def template_prefix(degraded: list[str], ambiguous: list[str]) -> str:
+    parts = []
+    if degraded:
+        parts.append(f"(Some knowledge is unavailable right now: {', '.join(degraded)}.)")
+    if ambiguous:
+        parts.append(
+            f"(I wasn't sure which one you meant by {', '.join(ambiguous)}; tell me the year if I guessed wrong.)"
+        )
+    return (" ".join(parts) + "\n") if parts else ""
+
+
+def chunks(text: str, size: int = 24) -> Iterator[str]:
+    """Text in small pieces, for streaming a reply that was written in one go."""
+    for start in range(0, len(text), size):
+        yield text[start : start + size]

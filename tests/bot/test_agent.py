@@ -1,0 +1,196 @@
+"""Multi-turn dialogues through the public API (template writer and a scripted LLM), on real stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot.agent import Recommender
+from bot.llm.base import ChatMessage, Completion, LLMBackend, LLMError
+from bot.types import DoneEvent, RecommendationsEvent, TextChunkEvent, ToolStepEvent
+
+HEAT, COLLATERAL = 6, 8798
+
+
+class ScriptedLLM(LLMBackend):
+    """Returns scripted writer drafts in order; JSON extraction is unsupported."""
+
+    name = "scripted"
+    supports_json = False
+
+    def __init__(self, drafts: list[str | Exception]) -> None:
+        self.drafts = list(drafts)
+        self.calls: list[list[ChatMessage]] = []
+
+    def complete(
+        self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
+    ) -> Completion:
+        self.calls.append(messages)
+        draft = self.drafts.pop(0) if self.drafts else "nothing"
+        if isinstance(draft, Exception):
+            raise draft
+        return Completion(text=draft)
+
+    def stream(
+        self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
+    ) -> Iterator[str]:
+        yield self.complete(messages).text
+
+    def complete_json(
+        self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256
+    ) -> dict[str, Any]:
+        raise LLMError("not supported")
+
+    def complete_with_tools(
+        self, messages: list[ChatMessage], tools: list[dict[str, Any]], **kwargs: Any
+    ) -> Completion:
+        raise LLMError("not supported")
+
+
+@pytest.fixture
+def rec(make_recommender: Callable[..., Recommender]) -> Recommender:
+    return make_recommender(None)
+
+
+def test_similar_to_a_favourite_recommends_catalogue_items_with_evidence(rec: Recommender) -> None:
+    reply = rec.new_session().respond("I loved Heat, something similar please")
+    assert HEAT in reply.profile.liked_items
+    assert reply.question is None
+    assert 1 <= len(reply.recommendations) <= 5
+    ids = [r.item_id for r in reply.recommendations]
+    assert HEAT not in ids
+    assert len(set(ids)) == len(ids)
+    for item in reply.recommendations:
+        assert item.item_id in rec.toolbox.items
+        assert item.reasons, item
+        assert item.title in reply.text
+    assert {"kg_lookup", "cf_score", "vector_search"} <= {step.name for step in reply.trace}
+
+
+def test_negation_excludes_a_genre(rec: Recommender) -> None:
+    reply = rec.new_session().respond("I love Heat but no crime movies please")
+    assert "Crime" in reply.profile.genres_out
+    assert reply.recommendations
+    assert all("Crime" not in r.genres for r in reply.recommendations)
+
+
+def test_era_correction(rec: Recommender) -> None:
+    session = rec.new_session()
+    first = session.respond("I loved Heat. Only films from the 90s")
+    assert (first.profile.year_min, first.profile.year_max) == (1990, 1999)
+    assert all(r.year is not None and 1990 <= r.year <= 1999 for r in first.recommendations)
+    second = session.respond("actually, older films are fine")
+    assert second.profile.year_min is None and second.profile.year_max is None
+
+
+def test_rejected_and_shown_items_never_return(rec: Recommender) -> None:
+    session = rec.new_session()
+    first = session.respond("I loved Heat and Collateral")
+    rejected = first.recommendations[0].item_id
+    session.feedback(rejected, "dislike")
+    shown = {r.item_id for r in first.recommendations}
+    for _ in range(2):
+        reply = session.respond("another one")
+        ids = {r.item_id for r in reply.recommendations}
+        assert rejected not in ids
+        assert not ids & shown
+        shown |= ids
+
+
+def test_references_to_earlier_recommendations(rec: Recommender) -> None:
+    session = rec.new_session()
+    first = session.respond("I loved Heat")
+    second_item = first.recommendations[1].item_id
+    reply = session.respond("I've seen the second one")
+    assert second_item in reply.profile.seen
+    why = session.respond("why the first one?")
+    target = reply.recommendations[0] if reply.recommendations else first.recommendations[0]
+    assert target.title in why.text
+    assert why.recommendations == []
+
+
+def test_question_policy_asks_then_stops(rec: Recommender) -> None:
+    session = rec.new_session()
+    first = session.respond("hello there")
+    assert first.question is not None and not first.recommendations
+    second = session.respond("hmm, not sure")
+    assert second.question is not None
+    assert second.profile.asked_slots[0] != second.profile.asked_slots[1]
+    third = session.respond("anything")
+    assert third.question is None and third.recommendations
+
+
+def test_no_question_when_enough_is_known(rec: Recommender) -> None:
+    reply = rec.new_session().respond("I liked Collateral")
+    assert reply.question is None and reply.recommendations
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", "x" * 100_000, "\x00\x01\x02", "\u202e\u200f"])
+def test_bad_input_gets_a_clear_reply_and_changes_nothing(rec: Recommender, bad: str) -> None:
+    session = rec.new_session()
+    session.respond("I loved Heat")
+    before = session.state.model_copy(deep=True)
+    reply = session.respond(bad)
+    assert reply.text
+    assert reply.recommendations == []
+    assert session.state == before
+    assert session.respond("something like Collateral").recommendations
+
+
+def test_other_language_still_answers(rec: Recommender) -> None:
+    reply = rec.new_session().respond("Me encantó Heat, ¿algo parecido?")
+    assert reply.text
+    assert HEAT in reply.profile.liked_items
+
+
+def test_session_resumes_from_the_store(rec: Recommender) -> None:
+    session = rec.new_session()
+    session.respond("I loved Heat")
+    session.feedback(COLLATERAL, "like")
+    resumed = rec.session(session.id)
+    assert resumed.state == session.state
+    assert COLLATERAL in resumed.state.liked_items
+    assert [m.role for m in resumed.history()] == ["user", "assistant"]
+    assert rec.store.feedback(session.id) == [(COLLATERAL, "like")]
+
+
+def test_stream_order_tools_then_list_then_text(rec: Recommender) -> None:
+    kinds = [type(e) for e in rec.new_session().stream("I loved Heat")]
+    first_list = kinds.index(RecommendationsEvent)
+    first_text = kinds.index(TextChunkEvent)
+    assert ToolStepEvent in kinds[:first_list]
+    assert first_list < first_text
+    assert kinds[-1] is DoneEvent
+
+
+def test_validator_rejects_a_title_outside_the_list_then_template(
+    make_recommender: Callable[..., Recommender],
+) -> None:
+    llm = ScriptedLLM(["You should watch The Sound of Music and Grease.", "Try The Sound of Music."])
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    assert reply.writer == "template"
+    assert len(llm.calls) == 2
+    assert "Sound of Music" not in reply.text or any(
+        "Sound of Music" in r.title for r in reply.recommendations
+    )
+
+
+def test_validator_accepts_a_grounded_draft(
+    make_recommender: Callable[..., Recommender], rec: Recommender
+) -> None:
+    expected = rec.new_session().respond("I loved Heat").recommendations
+    first = expected[0]
+    llm = ScriptedLLM([f"{first.title} is a great pick: {first.reasons[0].text}."])
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    assert reply.recommendations[0].item_id == first.item_id
+    assert reply.writer == "llm"
+    assert first.title in reply.text
+
+
+def test_llm_failure_falls_back_to_template(make_recommender: Callable[..., Recommender]) -> None:
+    llm = ScriptedLLM([LLMError("down"), LLMError("down")])
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    assert reply.writer == "template"
+    assert reply.recommendations
