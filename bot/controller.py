@@ -88,7 +88,7 @@ def rank_steps(result: RankResult) -> list[ToolStep]:
 
 
 def titles(ids: Iterable[int], toolbox: Toolbox) -> list[str]:
-    return [row.title for i in ids if (row := toolbox.items.get(i)) is not None]
+    return [row.display_title for i in ids if (row := toolbox.items.get(i)) is not None]
 
 
 def understood(state: DialogueState, toolbox: Toolbox) -> str:
@@ -270,7 +270,7 @@ def _explain(
     row = toolbox.items.get(item_id)
     text = prompts.render(
         "explain_reply.j2",
-        title=row.title if row else str(item_id),
+        title=row.display_title if row else str(item_id),
         year=row.year if row else None,
         reasons=reasons[:3],
     )

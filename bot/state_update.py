@@ -38,7 +38,8 @@ def apply_extraction(state: DialogueState, found: Extraction, leftover_text: str
         new.year_min = new.year_max = None
     if found.year_min is not None or found.year_max is not None:
         new.year_min, new.year_max = found.year_min, found.year_max
-    if descriptive(leftover_text):
+    new.fresh_mood = descriptive(leftover_text)
+    if new.fresh_mood:
         new.mood = f"{state.mood} {leftover_text}".strip()[-MAX_MOOD_CHARS:]
     return new
 

@@ -17,11 +17,22 @@ log = logging.getLogger(__name__)
 MAX_WRITER_TOKENS = 320
 
 
+def top_reasons(recommendation: Recommendation, n: int = 2) -> list[str]:
+    """The strongest reasons, at most one per source (graph, ratings, description)."""
+    chosen: list[str] = []
+    sources: set[str] = set()
+    for reason in recommendation.reasons:
+        if reason.source in sources or reason.text in chosen:
+            continue
+        chosen.append(reason.text)
+        sources.add(reason.source)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
 def reply_items(recommendations: list[Recommendation]) -> list[dict[str, object]]:
-    return [
-        {"title": r.title, "year": r.year, "reasons": [reason.text for reason in r.reasons[:2]]}
-        for r in recommendations
-    ]
+    return [{"title": r.title, "year": r.year, "reasons": top_reasons(r)} for r in recommendations]
 
 
 def template_text(

@@ -154,6 +154,9 @@ class _Loader:
         self.read, self.write = read, write
         self.batch_size = batch_size
         self.progress = progress
+        # what the graph held before this load wrote anything (read once, reused by prune)
+        self.had_movies: set[int] = set()
+        self.had_entities: dict[str, set[str]] = {}
 
     def _write_all(
         self, phase: str, query: str, rows: Rows, weight: Callable[[dict[str, Any]], int] | None = None
@@ -175,6 +178,7 @@ class _Loader:
                 {},
             )
         }
+        self.had_movies = set(have)
         rows = [row for item_id, row in desired.movies.items() if have.get(item_id) != row]
         query = (
             f"UNWIND $rows AS r MERGE (m:{MOVIE} {{item_id: r.item_id}}) "
@@ -190,6 +194,7 @@ class _Loader:
                 r["key"]: r["name"]
                 for r in self.read(f"MATCH (e:{label}) RETURN e.key AS key, e.name AS name", {})
             }
+            self.had_entities[label] = set(have)
             rows = [{"key": k, "name": n} for k, n in desired.entities[label].items() if have.get(k) != n]
             query = f"UNWIND $rows AS r MERGE (e:{label} {{key: r.key}}) SET e.name = r.name"
             self._write_all("entities", query, rows)
@@ -247,20 +252,17 @@ class _Loader:
         return created, deleted, reranked
 
     def prune(self, desired: DesiredGraph) -> tuple[int, int]:
-        have = [r["item_id"] for r in self.read(f"MATCH (m:{MOVIE}) RETURN m.item_id AS item_id", {})]
-        stale_movies = [{"item_id": i} for i in have if i not in desired.movies]
-        self._write_all(
-            "prune",
-            f"UNWIND $rows AS r MATCH (m:{MOVIE} {{item_id: r.item_id}}) DETACH DELETE m",
-            stale_movies,
-        )
+        """Delete what the graph held before this load and the catalogue no longer names."""
+        stale_movies = [{"item_id": i} for i in sorted(self.had_movies - set(desired.movies))]
+        query = f"UNWIND $rows AS r MATCH (m:{MOVIE} {{item_id: r.item_id}}) DETACH DELETE m"
+        self._write_all("prune", query, stale_movies)
         pruned_entities = 0
         for label in ENTITY_LABELS:
-            keys = [r["key"] for r in self.read(f"MATCH (e:{label}) RETURN e.key AS key", {})]
-            stale = [{"key": k} for k in keys if k not in desired.entities[label]]
-            self._write_all(
-                "prune", f"UNWIND $rows AS r MATCH (e:{label} {{key: r.key}}) DETACH DELETE e", stale
-            )
+            stale = [
+                {"key": k} for k in sorted(self.had_entities.get(label, set()) - set(desired.entities[label]))
+            ]
+            query = f"UNWIND $rows AS r MATCH (e:{label} {{key: r.key}}) DETACH DELETE e"
+            self._write_all("prune", query, stale)
             pruned_entities += len(stale)
         return len(stale_movies), pruned_entities
 

@@ -65,23 +65,19 @@ def shared_neighbours(
             if r["type"] in hubs:
                 _, via = seed_hubs.setdefault((r["type"], r["key"]), (r["name"], []))
                 via.append(seed)
+    hub_keys = {f"keys_{t}": [k for (tt, k) in seed_hubs if tt == t] for t in hubs}
     found: dict[int, Row] = {}
     if specific:
-        params = {
-            "ids": ids,
-            "exclude": exclude,
-            "w": w,
-            "hub_ids": [f"{t}:{k}" for t, k in seed_hubs],
-            "limit": limit,
-        }
-        for r in read(shared_query(specific), params):
+        params = {"ids": ids, "exclude": exclude, "w": w, "limit": limit, **hub_keys}
+        for r in read(shared_query(specific, hubs), params):
             shared = [evidence(e["type"], e["key"], e["name"], e["via"], w) for e in r["shared"]]
-            found[r["item_id"]] = _candidate(r, shared + hub_evidence(r["hubs"], seed_hubs, w))
-    if len(found) < limit and hubs and seed_hubs:
-        params = {"exclude": exclude + sorted(found), "w": w, "limit": limit - len(found)}
-        params |= {f"keys_{t}": [k for (tt, k) in seed_hubs if tt == t] for t in hubs}
+            linked = [(t, k) for t in hubs for k in r[f"hub_{t}"]]
+            found[r["item_id"]] = _candidate(r, shared + hub_evidence(linked, seed_hubs, w))
+    if len(found) < limit and seed_hubs:
+        params = {"exclude": exclude + sorted(found), "w": w, "limit": limit - len(found), **hub_keys}
         for r in read(hub_query(hubs), params):
-            found[r["item_id"]] = _candidate(r, hub_evidence(r["hubs"], seed_hubs, w))
+            linked = [(h["type"], h["key"]) for h in r["hubs"]]
+            found[r["item_id"]] = _candidate(r, hub_evidence(linked, seed_hubs, w))
     return sorted(found.values(), key=lambda c: (-c["score"], c["item_id"]))[:limit]
 
 

@@ -6,7 +6,7 @@ callers travel only as parameters; relationship types and labels come from ``gra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from retrieval.graph_schema import (
@@ -61,41 +61,51 @@ def counts_query() -> str:
     return "\nUNION ALL\n".join(parts)
 
 
+# Lists of ids are UNWOUND and matched one by one: ArcadeDB uses the unique index for
+# ``{item_id: id}`` but scans every Movie for ``WHERE m.item_id IN $ids``.
 SEED_NEIGHBOURS = f"""
-MATCH (s:{MOVIE})-[r]-(e) WHERE s.item_id IN $ids
+UNWIND $ids AS sid MATCH (s:{MOVIE} {{item_id: sid}})-[r]-(e)
 RETURN s.item_id AS item_id, s.title AS title, type(r) AS type, e.key AS key, e.name AS name
 """
 
 
-def shared_query(specific_types: Iterable[str]) -> str:
-    """Candidates sharing an entity of the given (non-hub) relationship types with the seeds.
+def shared_query(specific_types: Sequence[str], hub_types: Sequence[str]) -> str:
+    """Candidates sharing an entity of the specific (non-hub) relationship types with the seeds.
 
-    Returns per candidate its non-hub evidence and the hub entities (``$hub_ids``: "TYPE:key") it
-    also links to, scored and ranked in the database, ``$limit`` rows.
+    Returns per candidate its specific evidence (``shared``), the keys of the seeds' hub entities
+    it also links to (``hub_<TYPE>``, from ``$keys_<TYPE>``) and the total ``score``, ranked in the
+    database, ``$limit`` rows. Hubs are only looked up from the candidates, never expanded.
     """
     types = "|".join(specific_types)
+    hub_lines = []
+    carried = ["c", "shared", "score"]
+    for t in hub_types:
+        label = BY_TYPE[t].label
+        hub_lines.append(f"OPTIONAL MATCH (c)-[:{t}]->(h_{t}:{label}) WHERE h_{t}.key IN $keys_{t}")
+        hub_lines.append(f"WITH {', '.join(carried)}, collect(h_{t}.key) AS hub_{t}")
+        carried.append(f"hub_{t}")
+    hub_score = "".join(f" + $w['{t}'] * size(hub_{t})" for t in hub_types)
+    hub_columns = "".join(f", hub_{t}" for t in hub_types)
+    hubs = "\n".join(hub_lines)
     return f"""
-MATCH (s:{MOVIE}) WHERE s.item_id IN $ids
+UNWIND $ids AS sid MATCH (s:{MOVIE} {{item_id: sid}})
 MATCH (s)-[r1:{types}]-(e)-[r2:{types}]-(c:{MOVIE})
 WHERE type(r2) = type(r1) AND NOT c.item_id IN $exclude
 WITH c, e, type(r1) AS type, collect(DISTINCT s.item_id) AS via
 WITH c, collect({{type: type, key: e.key, name: e.name, via: via}}) AS shared, sum($w[type]) AS score
-OPTIONAL MATCH (c)-[h]->(hub) WHERE type(h) + ':' + hub.key IN $hub_ids
-WITH c, shared, score, collect({{type: type(h), key: hub.key}}) AS hubs
-RETURN c.item_id AS item_id, c.title AS title, c.year AS year, shared, hubs,
-       score + reduce(t = 0.0, x IN hubs | t + coalesce($w[x.type], 0.0)) AS score
+{hubs}
+RETURN c.item_id AS item_id, c.title AS title, c.year AS year, shared{hub_columns},
+       score{hub_score} AS score
 ORDER BY score DESC, item_id LIMIT $limit
 """
 
 
-def hub_query(hub_types: Iterable[str]) -> str:
-    """Candidates linked to the seeds through hub entities only (genres, countries).
-
-    Starts from the hub nodes (``$keys_<TYPE>`` per type) so the key index is used.
-    """
+def hub_query(hub_types: Sequence[str]) -> str:
+    """Candidates linked to the seeds through hub entities only (genres, countries), starting from
+    the hub nodes (``$keys_<TYPE>``). Returns ``hubs`` as a list of {type, key}."""
     branches = [
-        f"MATCH (hub:{BY_TYPE[t].label}) WHERE hub.key IN $keys_{t} "
-        f"MATCH (hub)<-[h:{t}]-(c:{MOVIE}) RETURN c, type(h) AS type, hub.key AS key"
+        f"UNWIND $keys_{t} AS k MATCH (hub:{BY_TYPE[t].label} {{key: k}})<-[h:{t}]-(c:{MOVIE}) "
+        "RETURN c, type(h) AS type, hub.key AS key"
         for t in hub_types
     ]
     union = "\n  UNION ALL\n  ".join(branches)
@@ -104,16 +114,15 @@ CALL {{
   {union}
 }}
 WITH c, type, key WHERE NOT c.item_id IN $exclude
-WITH c, collect({{type: type, key: key}}) AS hubs
-WITH c, hubs, reduce(t = 0.0, x IN hubs | t + coalesce($w[x.type], 0.0)) AS score
+WITH c, collect({{type: type, key: key}}) AS hubs, sum($w[type]) AS score
 RETURN c.item_id AS item_id, c.title AS title, c.year AS year, hubs, score
 ORDER BY score DESC, item_id LIMIT $limit
 """
 
 
 PERSON_CHAINS = f"""
-MATCH (s:{MOVIE})-[r1:DIRECTED|ACTED_IN]-(p1:Person)-[r2:DIRECTED|ACTED_IN]-(m:{MOVIE})
-WHERE s.item_id IN $ids AND NOT m.item_id IN $exclude
+UNWIND $ids AS sid MATCH (s:{MOVIE} {{item_id: sid}})-[r1:DIRECTED|ACTED_IN]-(p1:Person)
+MATCH (p1)-[r2:DIRECTED|ACTED_IN]-(m:{MOVIE}) WHERE NOT m.item_id IN $exclude
 RETURN s.item_id AS end, type(r1) AS t_end, p1.key AS key, p1.name AS name, type(r2) AS t_mid,
        m.item_id AS mid, m.title AS mid_title
 """
@@ -173,15 +182,15 @@ def evidence(type_: str, key: str, name: str | None, via: Iterable[int], weights
 
 
 def hub_evidence(
-    hubs: list[Row], seed_hubs: Mapping[tuple[str, str], tuple[str, list[int]]], weights: Mapping[str, float]
+    hubs: Iterable[tuple[str, str]],
+    seed_hubs: Mapping[tuple[str, str], tuple[str, list[int]]],
+    weights: Mapping[str, float],
 ) -> list[Row]:
-    """Evidence rows for the hub entities (genres, countries) a candidate shares with the seeds."""
+    """Evidence rows for the hub entities (type, key) a candidate shares with the seeds."""
     out = []
-    for hub in hubs:
-        if hub.get("type") is None:
-            continue
-        name, via = seed_hubs.get((hub["type"], hub["key"]), (hub["key"], []))
-        out.append(evidence(hub["type"], hub["key"], name, via, weights))
+    for type_, key in hubs:
+        name, via = seed_hubs.get((type_, key), (key, []))
+        out.append(evidence(type_, key, name, via, weights))
     return out
 
 

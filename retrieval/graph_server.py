@@ -184,7 +184,7 @@ class EmbeddedGraphServer:
             return is_our_server(self._adopted_pid, self.root_dir)
         return False
 
-    def is_ready(self, timeout_s: float = 3.0) -> bool:
+    def is_ready(self, timeout_s: float = 5.0) -> bool:
         """True when ``RETURN 1`` succeeds over Bolt within ``timeout_s``."""
         if not self.bolt_port:
             return False
@@ -395,7 +395,9 @@ class EmbeddedGraphServer:
                     f"the graph server failed during start-up; log tail:\n{self._log_tail(log_offset)}"
                 )
             try:
-                if self._probe(timeout_s=2.0):
+                # a server still warming up answers its first HELLO slowly: a short timeout only
+                # makes the driver log "read timed out" errors
+                if self._probe(timeout_s=max(1.0, min(10.0, deadline - time.monotonic()))):
                     return
             except AuthError as exc:
                 raise GraphServerError(

@@ -312,6 +312,19 @@ class VectorStore:
         """The query vector (384 float32, unit length); pass it to ``query(vector=...)`` to reuse it."""
         return self.embedding_function.embed([text])[0]
 
+    def item_vectors(self, item_ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """The stored document vectors of some items ("more like this" queries), by item id."""
+        ids = [str(int(i)) for i in item_ids]
+        if not ids:
+            return {}
+        col = self._get_collection(create=False)
+        with self._guard("get vectors"):
+            got = col.get(ids=ids, include=cast(Any, ["embeddings"]))
+        vectors = got.get("embeddings")
+        if vectors is None:
+            return {}
+        return {int(i): np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], vectors, strict=True)}
+
     def query(
         self,
         text: str | None = None,

@@ -16,7 +16,11 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   # the CPU build of torch, pinned: a bare `torch` would pull a multi-GB CUDA build
   .venv/bin/python -m pip install -q torch==2.13.0
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  # llama-cpp-python 0.3.36 has no wheel on PyPI: it compiles (about 8 minutes on 2 cores with these
+  # portable flags; the default native build took 19). pip caches the built wheel for later runs.
+  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+  CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"} \
+    .venv/bin/python -m pip install -q -e '.[dev,llm,llm-full]'
   echo "$want" > "$stamp"
 fi
 echo "[setup] environment ready (.venv)"

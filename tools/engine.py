@@ -53,6 +53,14 @@ class Toolbox:
             PopularitySource(self.cf_score.popularity, self.items),
         ]
         self.ranker = Ranker(self.items, self.sources, weights, explain=self.explain)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Load the embedding model now rather than in the first turn that needs it."""
+        try:
+            self.stores.vectors().embed_query("warm up")
+        except ParleyError as error:
+            log.warning("vector store unavailable at start: %s", error)
 
     @property
     def tools(self) -> dict[str, Tool[Any, Any]]:

@@ -23,6 +23,11 @@ class ItemRow:
     popularity: int = 0
     features: frozenset[str] = field(default_factory=frozenset)
 
+    @property
+    def display_title(self) -> str:
+        """The main title without alternative titles in brackets ("Léon: The Professional")."""
+        return re.sub(r"\s*\([^()]*\)", "", self.title).strip() or self.title
+
 
 def franchise_key(title: str) -> str:
     """``"Star Wars: Episode V - ..."`` and ``"Star Wars"`` share ``"star wars"``; trailing sequel

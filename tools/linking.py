@@ -24,6 +24,7 @@ MatchKind = Literal["exact", "alias", "fuzzy", "partial"]
 AMBIGUITY_MARGIN = 0.05
 FUZZY_CUTOFF = 84.0
 MAX_SPAN_TOKENS = 8
+SINGLE_WORD_MIN_POPULARITY = 5  # an unquoted one-word title must be a film people actually rate
 
 
 class EntityRecord(BaseModel):
@@ -256,8 +257,14 @@ class EntityIndex:
             or len(content_words) >= 2
             or year is not None
         )
-        if title_ok and key in self._titles:
-            return build("item", self._title_candidates(key, year, fuzzy=False))
+        previous = text[:span_start].split()[-1:] if text[:span_start].split() else [""]
+        place_like = previous[0].lower() in {"in", "at", "from", "set", "near", "around"}
+        if title_ok and key in self._titles and not (len(words) == 1 and place_like and not quoted):
+            cands = self._title_candidates(key, year, fuzzy=False)
+            if len(words) == 1 and not quoted and year is None:
+                cands = [c for c in cands if c.popularity >= SINGLE_WORD_MIN_POPULARITY]
+            if cands:
+                return build("item", cands)
         if len(words) >= 2 and capitalised and key in self._people:
             return build("person", self._person_candidates(key, fuzzy=False))
         if title_ok and capitalised and edges_ok and len(key) >= 6 and content_words:

@@ -24,6 +24,9 @@ class PreferenceProfile(BaseModel):
     year_min: int | None = Field(default=None, ge=1870, le=2100)
     year_max: int | None = Field(default=None, ge=1870, le=2100)
     description: str = Field(default="", max_length=2000)
+    description_weight: float = Field(
+        default=1.0, ge=0.0, le=10.0, description="x the vector weight (fresh wish)"
+    )
     seen: tuple[int, ...] = ()
     rejected: tuple[int, ...] = ()
     recommended: tuple[int, ...] = ()

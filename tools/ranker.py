@@ -39,6 +39,7 @@ class RankerWeights(BaseModel):
     vector: float = 0.8
     popularity: float = 0.4
     genre: float = 0.01
+    person: float = 0.2  # an item by a person the user asked for (dominates the fused score)
     rrf_k: float = 20.0
     mmr_lambda: float = 0.85
     pool: int = Field(default=200, ge=10, le=2000)
@@ -78,6 +79,18 @@ class RankResult(BaseModel):
     degraded: list[str] = Field(default_factory=list, description="sources that failed this turn")
 
 
+# Stronger, more specific reasons first (a shared director says more than a shared genre).
+EVIDENCE_PRIORITY = {
+    "by_person": 0,
+    "shared_director": 1,
+    "shared_cast": 2,
+    "shared_keyword": 3,
+    "cf_neighbours": 4,
+    "text_match": 5,
+    "svd_foldin": 6,
+    "shared_genre": 8,
+    "popular": 9,
+}
 ExplainFn = Callable[[PreferenceProfile, list[int]], dict[int, list[Evidence]]]
 
 
@@ -165,9 +178,14 @@ class Ranker:
 
     def _fuse(self, item_id: int, by_source: dict[str, int], profile: PreferenceProfile) -> float:
         w = self.weights
-        score = sum(w.weight(name) / (w.rrf_k + rank) for name, rank in by_source.items())
+        score = sum(
+            w.weight(name) * (profile.description_weight if name == "vector" else 1.0) / (w.rrf_k + rank)
+            for name, rank in by_source.items()
+        )
+        row = self.items.rows[item_id]
+        if profile.liked_people and (row.directors | row.cast) & set(profile.liked_people):
+            score += w.person
         if profile.genres_in:
-            row = self.items.rows[item_id]
             score += w.genre * len(row.genres & set(profile.genres_in)) / len(profile.genres_in)
         return score
 
@@ -195,16 +213,26 @@ class Ranker:
         self, item_id: int, score: float, evidence: list[Evidence], ranks: dict[str, int]
     ) -> RankedItem:
         row = self.items.rows[item_id]
-        unique = list({(e.source, e.kind, e.summary): e for e in evidence}.values())
+        unique = list({(e.kind, _evidence_entity(e)): e for e in evidence}.values())
+        unique.sort(key=lambda e: EVIDENCE_PRIORITY.get(e.kind, 50))
         return RankedItem(
             item_id=item_id,
-            title=row.title,
+            title=row.display_title,
             year=row.year,
             genres=sorted(row.genres),
             score=round(score, 6),
             evidence=unique,
             source_ranks=ranks,
         )
+
+
+def _evidence_entity(evidence: Evidence) -> str:
+    """What a piece of evidence is about (the shared person/keyword/genre), to drop repeats."""
+    via = evidence.facts.get("via")
+    if isinstance(via, dict) and via.get("name"):
+        return str(via["name"]).lower()
+    name = evidence.facts.get("name")
+    return str(name).lower() if name else evidence.summary
 
 
 def _ms(started: float) -> float:

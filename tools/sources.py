@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from retrieval.errors import CannotScoreError
 from retrieval.graph import GraphStore
 from retrieval.vectors import VectorStore
@@ -34,18 +36,20 @@ class KgSource:
                     item_id, float(row.get("score", 0.0)), neighbour_evidence(row, titles)
                 )
         for key in profile.liked_people[:5]:
+            people = self.graph.find_people(key, limit=1)
+            display = str(people[0].get("name", key)) if people else key
             for movie in self.graph.movies_by_person(key)[:k]:
                 item_id = int(movie["item_id"])
                 roles = movie.get("roles") or []
-                name = movie.get("person") or key
+                name = display
                 evidence = Evidence(
                     source="kg",
                     kind="by_person",
-                    summary=f"{'directed by' if 'DIRECTED' in roles else 'with'} {name}",
+                    summary=f"{'directed by' if 'director' in roles else 'with'} {name}",
                     facts={"person_key": key, "roles": roles, "item_id": item_id},
                 )
                 scored = out.setdefault(item_id, ScoredItem(item_id, 0.0, []))
-                scored.score += 3.0
+                scored.score += 1000.0  # the person asked for this person: first in this source
                 scored.evidence.insert(0, evidence)
         return sorted(out.values(), key=lambda s: (-s.score, s.item_id))
 
@@ -82,39 +86,56 @@ class PopularitySource:
 
 
 class VectorSource:
-    """Semantic matches for the profile's description (or, failing that, its liked titles)."""
+    """Semantic matches for the profile's description or, without one, for the liked items'
+    own document vectors ("more like this")."""
 
     name = "vector"
 
-    def __init__(self, store: VectorStore, items: ItemTable) -> None:
+    def __init__(self, store: VectorStore, items: ItemTable, pool: int = 100) -> None:
         self.store = store
         self.items = items
+        self.pool = pool
 
-    def query_text(self, profile: PreferenceProfile) -> str:
-        if profile.description.strip():
-            return profile.description.strip()[-1000:]
-        parts = [it.title for i in profile.liked_items[-5:] if (it := self.items.get(i)) is not None]
-        parts += list(profile.genres_in) + list(profile.keywords_in)
-        return " ".join(parts)
+    def query(self, profile: PreferenceProfile) -> tuple[np.ndarray | None, str, str]:
+        """(query vector, query text for the evidence, summary of what it matches)."""
+        text = profile.description.strip()[-1000:]
+        if text:
+            return self.store.embed_query(text), text, f"matches your description \u201c{text[:80]}\u201d"
+        liked = list(profile.liked_items[-5:])
+        vectors = self.store.item_vectors(liked)
+        if vectors:
+            mean = np.mean(list(vectors.values()), axis=0)
+            names = [it.title for i in vectors if (it := self.items.get(i)) is not None]
+            return (
+                mean / max(float(np.linalg.norm(mean)), 1e-9),
+                " | ".join(names),
+                (f"similar in story and themes to {', '.join(names[:2])}"),
+            )
+        wanted = " ".join([*profile.genres_in, *profile.keywords_in])
+        if wanted:
+            return self.store.embed_query(wanted), wanted, f"matches \u201c{wanted[:80]}\u201d"
+        return None, "", ""
 
     def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
-        text = self.query_text(profile)
-        if not text:
+        vector, text, summary = self.query(profile)
+        if vector is None:
             return []
+        excluded = profile.excluded_items
         hits = self.store.query(
-            text,
-            k,
+            vector=vector,
+            k=min(self.pool, k) + len(excluded),
             year_min=profile.year_min,
             year_max=profile.year_max,
             genres_out=profile.genres_out,
-            exclude_ids=sorted(profile.excluded_items)[:500],
         )
         out = []
         for hit in hits:
+            if hit.item_id in excluded:
+                continue
             evidence = Evidence(
                 source="vector",
                 kind="text_match",
-                summary=f"matches \u201c{text[:80]}\u201d",
+                summary=summary,
                 facts={"query": text[:300], "snippet": hit.snippet, "score": round(hit.score, 4)},
             )
             out.append(ScoredItem(hit.item_id, hit.score, [evidence]))

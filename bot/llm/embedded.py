@@ -130,7 +130,9 @@ class EmbeddedLlama(LLMBackend):
             except GeneratorExit:
                 raise
             except Exception as exc:
-                raise LLMError(f"the embedded model failed a streamed reply: {type(exc).__name__}: {exc}") from exc
+                raise LLMError(
+                    f"the embedded model failed a streamed reply: {type(exc).__name__}: {exc}"
+                ) from exc
             finally:
                 stats["n_tokens"] = float(self._llm.n_tokens)
 

@@ -33,7 +33,9 @@ def make_backend(
     if kind == "fake":
         from bot.llm.fake import FakeLLM
 
-        return FakeLLM(default="(fake reply)", supports_tools=True if supports_tools is None else supports_tools)
+        return FakeLLM(
+            default="(fake reply)", supports_tools=True if supports_tools is None else supports_tools
+        )
     if kind == "openai":
         if not base_url:
             raise LLMError(
@@ -54,7 +56,5 @@ def make_backend(
         from bot.llm.model_files import resolve_model_path
 
         path = resolve_model_path(model_path, str(model_size), Path(state_dir))
-        return EmbeddedLlama(
-            path, n_ctx=n_ctx, n_threads=n_threads, supports_tools=bool(supports_tools)
-        )
+        return EmbeddedLlama(path, n_ctx=n_ctx, n_threads=n_threads, supports_tools=bool(supports_tools))
     raise LLMError(f"unknown LLM backend {kind!r}; choose embedded, openai, fake or none")

@@ -107,7 +107,9 @@ def _sidecar_matches(path: Path, expected: str) -> bool:
         record = json.loads(_sidecar(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return bool(record.get("sha256") == expected and {k: record.get(k) for k in ("size", "mtime_ns")} == _stamp(path))
+    return bool(
+        record.get("sha256") == expected and {k: record.get(k) for k in ("size", "mtime_ns")} == _stamp(path)
+    )
 
 
 def verify_file(path: Path, expected: str) -> None:

@@ -109,6 +109,12 @@ class OpenAICompatible(LLMBackend):
             raise self._error(exc, what) from exc
 
     @staticmethod
+    def _limits(max_tokens: int, **extra_body: Any) -> dict[str, Any]:
+        """Request kwargs. langchain sends ``max_tokens`` as ``max_completion_tokens``, which
+        llama_cpp.server ignores (it would write until the context is full): send both."""
+        return {"max_tokens": max_tokens, "extra_body": {"max_tokens": max_tokens, **extra_body}}
+
+    @staticmethod
     def _completion(msg: Any, started: float) -> Completion:
         usage = getattr(msg, "usage_metadata", None) or {}
         content = msg.content if isinstance(msg.content, str) else ""
@@ -124,7 +130,9 @@ class OpenAICompatible(LLMBackend):
         self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
     ) -> Completion:
         started = time.perf_counter()
-        msg = self._invoke(self._chat, messages, "a completion", max_tokens=max_tokens, temperature=temperature)
+        msg = self._invoke(
+            self._chat, messages, "a completion", temperature=temperature, **self._limits(max_tokens)
+        )
         return self._completion(msg, started)
 
     def stream(
@@ -132,7 +140,7 @@ class OpenAICompatible(LLMBackend):
     ) -> Iterator[str]:
         try:
             for chunk in self._chat.stream(
-                to_langchain_messages(messages), max_tokens=max_tokens, temperature=temperature
+                to_langchain_messages(messages), temperature=temperature, **self._limits(max_tokens)
             ):
                 if isinstance(chunk.content, str) and chunk.content:
                     yield chunk.content
@@ -147,13 +155,14 @@ class OpenAICompatible(LLMBackend):
             return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
         return {"type": "json_object", "schema": schema}
 
-    def _json_call(self, mode: JsonMode, messages: list[ChatMessage], schema: dict[str, Any], max_tokens: int) -> Any:
+    def _json_call(
+        self, mode: JsonMode, messages: list[ChatMessage], schema: dict[str, Any], max_tokens: int
+    ) -> Any:
         # extra_body: sent as is, bypassing langchain's structured-output handling of response_format
         return self._chat.invoke(
             to_langchain_messages(messages),
-            max_tokens=max_tokens,
             temperature=0.0,
-            extra_body={"response_format": self._response_format(mode, schema)},
+            **self._limits(max_tokens, response_format=self._response_format(mode, schema)),
         )
 
     def complete_json(
@@ -192,7 +201,7 @@ class OpenAICompatible(LLMBackend):
             bound = self._chat.bind_tools(tools, tool_choice=tool_choice)
         except Exception as exc:
             raise LLMError(f"cannot bind the tools for the LLM server: {exc}") from exc
-        msg = self._invoke(bound, messages, "a tool-calling completion", max_tokens=max_tokens)
+        msg = self._invoke(bound, messages, "a tool-calling completion", **self._limits(max_tokens))
         out = self._completion(msg, started)
         known = _tool_names(tools)
         out.tool_calls = [

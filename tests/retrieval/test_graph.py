@@ -180,6 +180,10 @@ def test_shared_neighbours_weights_and_exclusions(graph_store: GraphStore) -> No
     several = graph_store.shared_neighbours([HEAT, COLLATERAL], limit=5)
     assert len(several) == 5 and not {HEAT, COLLATERAL} & {c["item_id"] for c in several}
     assert graph_store.shared_neighbours([]) == []
+    with_country = graph_store.shared_neighbours([HEAT], weights={"country": 0.25})  # two hub types
+    assert any(e["relation"] == "country" and e["key"] == "usa" for c in with_country for e in c["shared"])
+    for c in with_country:
+        assert c["score"] == pytest.approx(sum(e["weight"] for e in c["shared"]))
     with pytest.raises(ValueError, match="unknown relation"):
         graph_store.shared_neighbours([HEAT], weights={"writer": 1.0})
 

@@ -1,0 +1,52 @@
+"""The embedded backend with the real 0.5B model (llama-cpp-python in process)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.llm.base import LLMError
+from bot.llm.toolcall_text import schema_errors
+from tests.bot.llm.llm_cases import CHAT, EXTRACT, KG_LOOKUP, PREFS_SCHEMA, TOOL_CHAT, rate
+
+pytestmark = pytest.mark.llm
+
+
+@pytest.fixture(scope="module")
+def embedded(small_model_path: Path, need_llama_cpp: None) -> Iterator[object]:
+    from bot.llm.embedded import EmbeddedLlama
+
+    llm = EmbeddedLlama(small_model_path, n_ctx=4096, n_threads=2)
+    print(f"[llm] embedded 0.5B loaded in {llm.load_ms:.0f} ms")
+    yield llm
+
+
+def test_embedded_chat_json_stream_and_tools(embedded) -> None:  # type: ignore[no-untyped-def]
+    out = embedded.complete(CHAT, max_tokens=40)
+    print(f"[llm] complete: {out.text!r}; first token {out.first_token_ms:.0f} ms; {rate(out.completion_tokens, out.total_ms)}; prompt {out.prompt_tokens} tokens")
+    assert out.text.strip()
+    assert 0 < out.completion_tokens <= 40
+    assert out.prompt_tokens > 10
+    assert out.first_token_ms is not None and 0 < out.first_token_ms <= out.total_ms
+
+    started = time.perf_counter()
+    prefs = embedded.complete_json(EXTRACT, PREFS_SCHEMA, max_tokens=80)
+    print(f"[llm] complete_json: {prefs} in {(time.perf_counter() - started) * 1000:.0f} ms")
+    assert schema_errors(prefs, PREFS_SCHEMA) == []
+
+    started = time.perf_counter()
+    chunks = list(embedded.stream(CHAT, max_tokens=30))
+    print(f"[llm] stream: {len(chunks)} chunks in {(time.perf_counter() - started) * 1000:.0f} ms: {''.join(chunks)!r}")
+    assert len(chunks) > 1
+    assert "".join(chunks).strip()
+
+    call = embedded.complete_with_tools(TOOL_CHAT, [KG_LOOKUP], tool_choice="kg_lookup", max_tokens=60)
+    print(f"[llm] named tool: {call.tool_calls} ({rate(call.completion_tokens, call.total_ms)})")
+    assert call.tool_calls and call.tool_calls[0].name == "kg_lookup"
+    assert "alien" in str(call.tool_calls[0].arguments.get("title", "")).lower()
+
+    with pytest.raises(LLMError, match="not among the tools"):
+        embedded.complete_with_tools(TOOL_CHAT, [KG_LOOKUP], tool_choice="vector_search")
