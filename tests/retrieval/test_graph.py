@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 
 from retrieval.catalogue_types import Catalogue, Fact, Item
@@ -124,9 +125,7 @@ def test_genre_only_neighbours_fill_up(scratch_graph: GraphStore) -> None:
     assert scratch_graph.shared_neighbours([1], weights={"genre": 0}) == []
 
 
-def _no_ratings() -> object:
-    import pandas as pd
-
+def _no_ratings() -> pd.DataFrame:
     return pd.DataFrame({"user_id": [], "item_id": [], "rating": [], "timestamp": []})
 
 
