@@ -22,7 +22,7 @@ from bot.session_store import SessionStore, SqliteSessionStore, StoredMessage
 from bot.settings import Settings, offline_environment, store_config
 from bot.state import DialogueState
 from bot.state_update import apply_feedback
-from bot.types import DoneEvent, FeedbackKind, Reply, StreamEvent, TextChunkEvent
+from bot.types import DoneEvent, FeedbackKind, Recommendation, Reply, StreamEvent, TextChunkEvent
 from bot.writer import GroundedWriter, chunks
 from tools.engine import Toolbox
 from tools.errors import ParleyError
@@ -103,6 +103,44 @@ class Recommender:
             raise InvalidInputError("a session id has 1 to 128 characters")
         state = self.store.load_state(session_id)
         return Session(self, session_id, state or DialogueState())
+
+    # -- catalogue and ranking access for evaluation and tools around the chat ----------------------
+    RANKERS = ("popularity", "cf", "kg", "vector", "fused")
+
+    def catalogue_ids(self) -> list[int]:
+        return sorted(self.toolbox.items.rows)
+
+    def item_facts(self, item_id: int) -> dict[str, object]:
+        """An item's facts from the catalogue table (title, year, genres, directors, cast, keywords;
+        people and keywords as graph keys), or {} when it is not in the catalogue."""
+        row = self.toolbox.items.get(item_id)
+        if row is None:
+            return {}
+        return {
+            "item_id": row.item_id,
+            "title": row.display_title,
+            "year": row.year,
+            "genres": sorted(row.genres),
+            "directors": sorted(row.directors),
+            "cast": sorted(row.cast),
+            "keywords": sorted(row.keywords),
+            "popularity": row.popularity,
+        }
+
+    def link(self, text: str, limit: int = 5) -> list[dict[str, object]]:
+        """Entity linking of one mention (kg_lookup link), as plain data."""
+        return [c.model_dump() for c in self.toolbox.index.link(text[:300], limit=limit)]
+
+    def rank(self, state: DialogueState, k: int = 10, ranker: str = "fused") -> list[Recommendation]:
+        """Rank for a given state with one of ``RANKERS`` (baselines for evaluation)."""
+        from bot.controller import to_recommendations
+
+        if ranker not in self.RANKERS:
+            raise InvalidInputError(f"unknown ranker {ranker!r}; choose from {', '.join(self.RANKERS)}")
+        result = self.toolbox.ranker.rank(
+            state.to_profile(), k=k, only=self.toolbox.ranker_sources(ranker), diversify=ranker == "fused"
+        )
+        return to_recommendations(result)
 
     def close(self) -> None:
         if self._stores is not None:

@@ -74,9 +74,10 @@ def shared_neighbours(
             linked = [(t, k) for t in hubs for k in r[f"hub_{t}"]]
             found[r["item_id"]] = _candidate(r, shared + hub_evidence(linked, seed_hubs, w))
     if len(found) < limit and seed_hubs:
-        params = {"exclude": exclude + sorted(found), "w": w, "limit": limit - len(found), **hub_keys}
-        for r in read(hub_query(hubs), params):
-            linked = [(h["type"], h["key"]) for h in r["hubs"]]
+        excluded = exclude + sorted(found)
+        params = {"exclude": excluded, "w": w, "limit": limit - len(found), "pool": limit + len(excluded)}
+        for r in read(hub_query(hubs), params | hub_keys):
+            linked = [(t, k) for t in hubs for k in r[f"hub_{t}"]]
             found[r["item_id"]] = _candidate(r, hub_evidence(linked, seed_hubs, w))
     return sorted(found.values(), key=lambda c: (-c["score"], c["item_id"]))[:limit]
 

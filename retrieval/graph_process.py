@@ -11,6 +11,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, DriverError, Neo4jError
+
 from retrieval.errors import GraphServerError
 
 SERVER_CLASS = "com.arcadedb.server.ArcadeDBServer"
@@ -92,6 +95,38 @@ def terminate_pid(pid: int, timeout_s: float) -> None:
     end = time.monotonic() + 10
     while time.monotonic() < end and pid_alive(pid):
         time.sleep(0.05)
+
+
+def probe(uri: str, auth: tuple[str, str], database: str, timeout_s: float) -> bool:
+    """One readiness probe: ``RETURN 1`` with no driver retries. AuthError propagates."""
+    driver = GraphDatabase.driver(
+        uri,
+        auth=auth,
+        connection_timeout=timeout_s,
+        connection_acquisition_timeout=timeout_s,
+        max_transaction_retry_time=0,
+    )
+    try:
+        records, _, _ = driver.execute_query("RETURN 1 AS ok", database_=database)
+        return bool(records) and records[0]["ok"] == 1
+    except AuthError:
+        raise
+    except (DriverError, Neo4jError, OSError):
+        return False
+    finally:
+        driver.close()
+
+
+def log_tail(path: Path, offset: int | None, lines: int = 30) -> str:
+    """The last ``lines`` lines of ``path`` written after byte ``offset``."""
+    try:
+        with open(path, "rb") as f:
+            if offset:
+                f.seek(offset)
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def server_command(

@@ -102,20 +102,25 @@ ORDER BY score DESC, item_id LIMIT $limit
 
 def hub_query(hub_types: Sequence[str]) -> str:
     """Candidates linked to the seeds through hub entities only (genres, countries), starting from
-    the hub nodes (``$keys_<TYPE>``). Returns ``hubs`` as a list of {type, key}."""
+    the hub nodes (``$keys_<TYPE>``). Scores are summed before anything is collected (collecting
+    per row is what costs on ArcadeDB); ``$pool`` = ``$limit`` + the number of excluded ids."""
     branches = [
-        f"UNWIND $keys_{t} AS k MATCH (hub:{BY_TYPE[t].label} {{key: k}})<-[h:{t}]-(c:{MOVIE}) "
-        "RETURN c, type(h) AS type, hub.key AS key"
+        f"UNWIND $keys_{t} AS k MATCH (:{BY_TYPE[t].label} {{key: k}})<-[:{t}]-(c:{MOVIE}) "
+        f"RETURN c, $w['{t}'] AS w"
         for t in hub_types
     ]
     union = "\n  UNION ALL\n  ".join(branches)
+    hub_columns = "".join(
+        f",\n       [(c)-[:{t}]->(h:{BY_TYPE[t].label}) WHERE h.key IN $keys_{t} | h.key] AS hub_{t}"
+        for t in hub_types
+    )
     return f"""
 CALL {{
   {union}
 }}
-WITH c, type, key WHERE NOT c.item_id IN $exclude
-WITH c, collect({{type: type, key: key}}) AS hubs, sum($w[type]) AS score
-RETURN c.item_id AS item_id, c.title AS title, c.year AS year, hubs, score
+WITH c, sum(w) AS score ORDER BY score DESC, c.item_id LIMIT $pool
+WITH c, score WHERE NOT c.item_id IN $exclude
+RETURN c.item_id AS item_id, c.title AS title, c.year AS year, score{hub_columns}
 ORDER BY score DESC, item_id LIMIT $limit
 """
 

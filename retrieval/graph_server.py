@@ -7,7 +7,10 @@ with the Bolt plugin on, so the official ``neo4j`` driver talks to it exactly as
 Files under ``root_dir``:
 
 * ``databases/<database>/`` — the data (survives ``kill -9``: ArcadeDB keeps a write-ahead log)
-* ``.password``  — the generated root password (mode 0600), reused by every later start
+* ``.password``  — the root password (mode 0600): generated on the first start when none is given
+  (an explicit one is stored there after it worked); every later start without one reuses it
+* ``.root-password`` — a copy the server reads its password from at first start (``rootPasswordPath``:
+  the password never appears on a command line); deleted as soon as the server answers
 * ``server.pid`` — the server's process id
 * ``server.json`` — ``{"pid", "bolt_port", "http_port", "databases"}`` of the running server
 * ``server.log`` — the server's stdout and stderr (appended)
@@ -24,6 +27,9 @@ adopted server is left running. With ``stop_on_exit=False`` the server outlives 
 started it (it runs in its own session, so a Ctrl-C in the terminal does not reach it) and every
 later process reuses it until someone calls :meth:`stop`. A server orphaned by a crashed parent
 (``kill -9`` of Python) is adopted the same way by the next start.
+
+The server runs with ``arcadedb.command.timeout`` (``command_timeout_s``; ArcadeDB ignores the Bolt
+transaction timeout), LOAD CSV from files and URLs disabled, and the polyglot script engine off.
 """
 
 from __future__ import annotations
@@ -43,8 +49,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, DriverError, Neo4jError
+from neo4j.exceptions import AuthError
 
 from retrieval.errors import GraphServerError
 from retrieval.graph_process import (
@@ -52,8 +57,10 @@ from retrieval.graph_process import (
     ROOT_USER,
     free_port,
     is_our_server,
+    log_tail,
     pid_alive,
     port_is_free,
+    probe,
     server_command,
     terminate_pid,
     write_private,
@@ -116,7 +123,6 @@ class EmbeddedGraphServer:
         self._asked_ports = (bolt_port, http_port)
         self.bolt_port = bolt_port
         self.http_port = http_port
-        self._explicit_password = password
         self._password: str | None = password
         self._proc: subprocess.Popen[bytes] | None = None
         self._adopted_pid: int | None = None
@@ -161,6 +167,8 @@ class EmbeddedGraphServer:
         with self._locked(deadline=t0 + self.start_timeout_s):
             if not self._adopt(deadline=t0 + self.start_timeout_s):
                 self._spawn_and_wait(deadline=t0 + self.start_timeout_s)
+            if not self.password_file.exists():  # an explicit password that works: keep it for reuse
+                write_private(self.password_file, self.password)
         self.startup_s = time.monotonic() - t0
         return self
 
@@ -244,6 +252,12 @@ class EmbeddedGraphServer:
             text = self.password_file.read_text(encoding="utf-8").strip()
             if len(text) >= _MIN_PASSWORD:
                 return text
+        if (self.root_dir / "config" / "server-users.jsonl").exists():
+            raise GraphServerError(
+                f"the graph server of {self.root_dir} already has a root password, and it is not stored "
+                f"in {self.password_file}",
+                fix="pass the password it was created with, or use a fresh root_dir",
+            )
         self.root_dir.mkdir(parents=True, exist_ok=True)
         password = secrets.token_urlsafe(18)
         write_private(self.password_file, password)
@@ -367,23 +381,7 @@ class EmbeddedGraphServer:
         tmp.replace(self.port_file)
 
     def _probe(self, timeout_s: float) -> bool:
-        """One readiness probe: ``RETURN 1`` with no driver retries. AuthError propagates."""
-        driver = GraphDatabase.driver(
-            self.uri,
-            auth=self.auth,
-            connection_timeout=timeout_s,
-            connection_acquisition_timeout=timeout_s,
-            max_transaction_retry_time=0,
-        )
-        try:
-            records, _, _ = driver.execute_query("RETURN 1 AS ok", database_=self.database)
-            return bool(records) and records[0]["ok"] == 1
-        except AuthError:
-            raise
-        except (DriverError, Neo4jError, OSError):
-            return False
-        finally:
-            driver.close()
+        return probe(self.uri, self.auth, self.database, timeout_s)
 
     def _wait_ready(self, deadline: float, log_offset: int | None) -> None:
         while True:
@@ -413,14 +411,7 @@ class EmbeddedGraphServer:
             time.sleep(0.1)
 
     def _log_tail(self, offset: int | None, lines: int = 30) -> str:
-        try:
-            with open(self.log_file, "rb") as f:
-                if offset:
-                    f.seek(offset)
-                text = f.read().decode("utf-8", "replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_file, offset, lines)
 
     def _remove_state_files(self, pid: int) -> None:
         state = self._read_state()

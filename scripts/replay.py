@@ -138,13 +138,7 @@ def evaluate(
 
 
 def sources_of(name: str) -> list[str] | None:
-    return {
-        "popularity": ["popularity"],
-        "cf": ["cf_knn", "cf_svd"],
-        "kg": ["kg"],
-        "vector": ["vector"],
-        "fused": None,
-    }[name]
+    return Toolbox.ranker_sources(None, name)  # type: ignore[arg-type]
 
 
 def tune(
@@ -166,6 +160,8 @@ def tune(
         "cf_svd": [0.0, 0.3, 0.6, 1.0, 1.5],
         "vector": [0.0, 0.2, 0.5, 0.8, 1.2],
         "popularity": [0.0, 0.2, 0.4, 0.8, 1.2],
+        "trending": [0.0, 0.2, 0.4, 0.8, 1.2, 2.0],
+        "person": [0.2],
         "genre": [0.0, 0.005, 0.01, 0.02, 0.05],
         "rrf_k": [5.0, 10.0, 20.0, 40.0, 60.0],
         "mmr_lambda": [0.7, 0.85, 0.95, 1.0],

@@ -19,7 +19,7 @@ from tools.linking import EntityIndex
 from tools.profile import PreferenceProfile
 from tools.ranker import CandidateSource, Ranker, RankerWeights
 from tools.registry import TOOL_CLASSES
-from tools.sources import KgSource, PopularitySource, ScorerSource, VectorSource
+from tools.sources import KgSource, PopularitySource, ScorerSource, TrendingSource, VectorSource
 from tools.stores import Stores
 from tools.vector_search import VectorSearch
 
@@ -51,6 +51,7 @@ class Toolbox:
             ScorerSource("cf_svd", self.cf_score.scorers["svd"]),
             VectorSource(stores.vectors(), self.items),
             PopularitySource(self.cf_score.popularity, self.items),
+            TrendingSource(self.items),
         ]
         self.ranker = Ranker(self.items, self.sources, weights, explain=self.explain)
         self._warm_up()
@@ -81,7 +82,7 @@ class Toolbox:
     def ranker_sources(self, name: str) -> list[str] | None:
         """Source names of one of the compared rankers (None = all, the fused ranker)."""
         return {
-            "popularity": ["popularity"],
+            "popularity": ["popularity", "trending"],
             "cf": ["cf_knn", "cf_svd"],
             "kg": ["kg"],
             "vector": ["vector"],

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from retrieval.catalogue_types import Catalogue, entity_key
 from tools.text_normalize import primary_key
 
+RECENT_YEARS = 3
+
 
 @dataclass(frozen=True)
 class ItemRow:
@@ -21,6 +23,7 @@ class ItemRow:
     keywords: frozenset[str] = frozenset()  # entity keys
     franchise: str = ""
     popularity: int = 0
+    recent_popularity: int = 0  # ratings in the last RECENT_YEARS of the ratings log
     features: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -48,7 +51,12 @@ class ItemTable:
         people: dict[int, dict[str, set[str]]] = {}
         for fact in catalogue.facts:
             people.setdefault(fact.item_id, {}).setdefault(fact.relation, set()).add(entity_key(fact.value))
-        counts = catalogue.ratings["item_id"].value_counts().to_dict()
+        ratings = catalogue.ratings
+        counts = ratings["item_id"].value_counts().to_dict()
+        recent_counts: dict[object, int] = {}
+        if len(ratings):
+            cutoff = float(ratings["timestamp"].max()) - RECENT_YEARS * 365.25 * 86400
+            recent_counts = ratings.loc[ratings["timestamp"] >= cutoff, "item_id"].value_counts().to_dict()
         rows = {}
         for item_id, item in catalogue.items.items():
             facts = people.get(item_id, {})
@@ -67,6 +75,7 @@ class ItemTable:
                 keywords=keywords,
                 franchise=franchise_key(item.title),
                 popularity=int(counts.get(item_id, 0)),
+                recent_popularity=int(recent_counts.get(item_id, 0)),
                 features=features,
             )
         return cls(rows)

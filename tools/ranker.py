@@ -38,6 +38,7 @@ class RankerWeights(BaseModel):
     cf_svd: float = 0.6
     vector: float = 0.8
     popularity: float = 0.4
+    trending: float = 0.4
     genre: float = 0.01
     person: float = 0.2  # an item by a person the user asked for (dominates the fused score)
     rrf_k: float = 20.0
@@ -90,6 +91,7 @@ EVIDENCE_PRIORITY = {
     "svd_foldin": 6,
     "shared_genre": 8,
     "popular": 9,
+    "trending": 9,
 }
 ExplainFn = Callable[[PreferenceProfile, list[int]], dict[int, list[Evidence]]]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from retrieval.errors import CannotScoreError
@@ -139,4 +141,55 @@ class VectorSource:
                 facts={"query": text[:300], "snippet": hit.snippet, "score": round(hit.score, 4)},
             )
             out.append(ScoredItem(hit.item_id, hit.score, [evidence]))
+        return out
+
+
+class TrendingSource:
+    """What people were watching lately: a prior for conversations about recent films.
+
+    score(j) = log(1 + recent ratings of j) + 0.3 log(1 + all ratings of j) + exp((year_j - newest year) / 8),
+    where "recent" is the last ``tools.item_table.RECENT_YEARS`` of the ratings log. Respects the
+    wanted genres like the popularity source.
+    """
+
+    name = "trending"
+
+    def __init__(self, items: ItemTable) -> None:
+        self.items = items
+        newest = max((row.year or 0 for row in items.rows.values()), default=0)
+        self.ranked = sorted(
+            (
+                (
+                    math.log1p(row.recent_popularity)
+                    + 0.3 * math.log1p(row.popularity)
+                    + (math.exp(((row.year or newest - 60) - newest) / 8.0) if newest else 0.0),
+                    row.item_id,
+                )
+                for row in items.rows.values()
+                if row.popularity > 0
+            ),
+            reverse=True,
+        )
+
+    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
+        wanted = set(profile.genres_in)
+        excluded = profile.excluded_items
+        out = []
+        for score, item_id in self.ranked:
+            row = self.items.rows[item_id]
+            if item_id in excluded or (wanted and not row.genres & wanted):
+                continue
+            evidence = Evidence(
+                source="popularity",
+                kind="trending",
+                summary=f"much watched lately: {row.recent_popularity} recent ratings",
+                facts={
+                    "recent_ratings": row.recent_popularity,
+                    "n_ratings": row.popularity,
+                    "year": row.year,
+                },
+            )
+            out.append(ScoredItem(item_id, score, [evidence]))
+            if len(out) >= k:
+                break
         return out

@@ -192,3 +192,13 @@ def test_server_left_running_by_another_process_is_reused(tmp_path: Path) -> Non
         server.stop()  # an explicit stop ends an adopted server too
     wait_dead(pid)
     assert not (root / "server.json").exists()
+
+
+def test_explicit_password_is_kept_and_a_lost_one_is_reported(tmp_path: Path) -> None:
+    root = tmp_path / "g"
+    with EmbeddedGraphServer(root, password="explicit-pass-1", start_timeout_s=START_TIMEOUT_S) as server:
+        assert server.is_ready()
+    assert (root / ".password").read_text() == "explicit-pass-1"
+    (root / ".password").unlink()
+    with pytest.raises(GraphServerError, match="not stored"):
+        EmbeddedGraphServer(root, start_timeout_s=START_TIMEOUT_S).start()
