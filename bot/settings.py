@@ -100,6 +100,17 @@ class Settings(BaseSettings):
     max_questions: int = Field(default=2, ge=0, le=10, description="questions before a first recommendation")
     recommendations_per_turn: int = Field(default=5, ge=1, le=20)
 
+    # --- web chat and widget (parley serve) -----------------------------------------------------
+    serve_host: str = Field(default="127.0.0.1", description="address `parley serve` listens on")
+    serve_port: int = Field(default=7860, ge=1, le=65535, description="port of `parley serve`")
+    embed_origins: str = Field(
+        default="*",
+        description="origins allowed to embed the chat (CSP frame-ancestors) and to call the JSON API "
+        "(CORS), space- or comma-separated; * = any",
+    )
+    ui_concurrency: int = Field(default=4, ge=1, le=64, description="chat turns run at once per view")
+    ui_max_queue: int = Field(default=64, ge=1, description="requests waiting in Gradio's queue at most")
+
     @property
     def graph_dir(self) -> Path:
         return self.state_dir / "graph"

@@ -32,7 +32,7 @@ from retrieval.graph_queries import (
     shape_people,
 )
 from retrieval.graph_readonly import check_read_only
-from retrieval.graph_schema import BY_TYPE, LABELS, META, MOVIE, REL_TYPES, SCHEMA_STATEMENTS
+from retrieval.graph_schema import BY_TYPE, HUB_DEGREE, LABELS, META, MOVIE, REL_TYPES, SCHEMA_STATEMENTS
 
 _UNAVAILABLE_CODES = ("DatabaseNotFound", "DatabaseUnavailable", "Neo.TransientError")
 
@@ -245,12 +245,14 @@ class GraphStore:
         limit: int = 20,
         weights: Mapping[str, float] | None = None,
         exclude_ids: Iterable[int] = (),
+        *,
+        hub_degree: int = HUB_DEGREE,
     ) -> list[Row]:
         """Movies sharing people, keywords or genres with the movies ``item_ids``, best first,
         each with ``score`` and the shared entities as evidence (see
         ``graph_neighbours.shared_neighbours``; default weights director 3, cast 2, keyword 1,
-        genre 0.5, country 0)."""
-        return shared_neighbours(self._read, item_ids, limit, weights, exclude_ids)
+        genre 0.5, country 0; entities linked to more than ``hub_degree`` movies count as hubs)."""
+        return shared_neighbours(self._read, item_ids, limit, weights, exclude_ids, hub_degree)
 
     def paths(
         self,

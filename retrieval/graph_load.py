@@ -29,7 +29,7 @@ from typing import Any
 
 from retrieval.catalogue_types import Catalogue, entity_key
 from retrieval.graph_queries import counts_query
-from retrieval.graph_schema import BY_RELATION, ENTITY_LABELS, META, MOVIE, REL_SPECS, RelSpec
+from retrieval.graph_schema import BY_RELATION, ENTITY_LABELS, META, MOVIE, REL_SPECS, SCHEMA_VERSION, RelSpec
 
 Rows = list[dict[str, Any]]
 WriteFn = Callable[[str, Mapping[str, Any]], None]
@@ -81,11 +81,24 @@ class DesiredGraph:
     def digest(self) -> str:
         """sha256 over a canonical JSON form of the whole described graph."""
         canonical = {
+            "schema": SCHEMA_VERSION,
             "movies": sorted(self.movies.items()),
             "entities": {label: sorted(names.items()) for label, names in self.entities.items()},
             "links": {rel: sorted(per_movie.items()) for rel, per_movie in self.links.items()},
         }
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+    def degrees(self) -> dict[str, Counter[str]]:
+        """Per entity label and key, the number of distinct movies linked to it."""
+        movies: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for spec in REL_SPECS:
+            for item_id, keys in self.links[spec.type].items():
+                for key in keys:
+                    movies[(spec.label, key)].add(item_id)
+        degrees: dict[str, Counter[str]] = {label: Counter() for label in ENTITY_LABELS}
+        for (label, key), ids in movies.items():
+            degrees[label][key] = len(ids)
+        return degrees
 
     def counts(self) -> dict[str, int]:
         counts = {MOVIE: len(self.movies)} | {label: len(names) for label, names in self.entities.items()}
@@ -189,14 +202,23 @@ class _Loader:
 
     def entities(self, desired: DesiredGraph) -> int:
         written = 0
+        degrees = desired.degrees()
         for label in ENTITY_LABELS:
             have = {
-                r["key"]: r["name"]
-                for r in self.read(f"MATCH (e:{label}) RETURN e.key AS key, e.name AS name", {})
+                r["key"]: (r["name"], r["movies"])
+                for r in self.read(
+                    f"MATCH (e:{label}) RETURN e.key AS key, e.name AS name, e.movies AS movies", {}
+                )
             }
             self.had_entities[label] = set(have)
-            rows = [{"key": k, "name": n} for k, n in desired.entities[label].items() if have.get(k) != n]
-            query = f"UNWIND $rows AS r MERGE (e:{label} {{key: r.key}}) SET e.name = r.name"
+            rows = [
+                {"key": k, "name": n, "movies": degrees[label].get(k, 0)}
+                for k, n in desired.entities[label].items()
+                if have.get(k) != (n, degrees[label].get(k, 0))
+            ]
+            query = (
+                f"UNWIND $rows AS r MERGE (e:{label} {{key: r.key}}) SET e.name = r.name, e.movies = r.movies"
+            )
             self._write_all("entities", query, rows)
             written += len(rows)
         return written

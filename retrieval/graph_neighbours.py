@@ -15,14 +15,14 @@ from retrieval.graph_queries import (
     SEED_NEIGHBOURS,
     Row,
     evidence,
+    expanded_types,
     hub_evidence,
     hub_query,
     node,
     normalise_weights,
     shared_query,
-    specific_and_hub_types,
 )
-from retrieval.graph_schema import BY_TYPE, MOVIE
+from retrieval.graph_schema import BY_TYPE, HUB_DEGREE, HUB_RELATIONS, MOVIE, REL_TYPES
 
 
 def seed_neighbours(read: ReadFn, ids: list[int]) -> tuple[dict[int, str], dict[int, list[Row]]]:
@@ -42,34 +42,39 @@ def shared_neighbours(
     limit: int = 20,
     weights: Mapping[str, float] | None = None,
     exclude_ids: Iterable[int] = (),
+    hub_degree: int = HUB_DEGREE,
 ) -> list[Row]:
     """Movies sharing people, keywords or genres with the movies ``item_ids``, best first.
 
     ``score`` = sum of the weights (by relation; default director 3, cast 2, keyword 1,
     genre 0.5, country 0) of the distinct entities a candidate shares with the seeds.
     ``shared`` lists them as evidence: relation, type, label, key, name, weight and ``via``
-    (the seed ids linked to it). Genres and countries link thousands of movies, so candidates
-    are found through people and keywords, and movies sharing only genres/countries are added
-    when those give fewer than ``limit``. Seeds and ``exclude_ids`` are never returned.
+    (the seed ids linked to it). Hub entities (genres, countries, and any entity linked to more
+    than ``hub_degree`` movies) link thousands of movies: they add to the score of every
+    candidate, but candidates are searched through the other entities, and movies sharing only
+    hubs are added when those give fewer than ``limit``. Seeds and ``exclude_ids`` are never
+    returned.
     """
     ids = sorted({int(i) for i in item_ids})
     if not ids or limit < 1:
         return []
     w = normalise_weights(weights)
-    specific, hubs = specific_and_hub_types(w)
     exclude = sorted(set(ids) | {int(i) for i in exclude_ids})
     _, neighbours = seed_neighbours(read, ids)
     seed_hubs: dict[tuple[str, str], tuple[str, list[int]]] = {}
     for seed, rows in neighbours.items():
         for r in rows:
-            if r["type"] in hubs:
+            hub = BY_TYPE[r["type"]].relation in HUB_RELATIONS or (r["movies"] or 0) > hub_degree
+            if hub and w[r["type"]] > 0:
                 _, via = seed_hubs.setdefault((r["type"], r["key"]), (r["name"], []))
                 via.append(seed)
+    hubs = [t for t in REL_TYPES if any(tt == t for tt, _ in seed_hubs)]
     hub_keys = {f"keys_{t}": [k for (tt, k) in seed_hubs if tt == t] for t in hubs}
     found: dict[int, Row] = {}
-    if specific:
-        params = {"ids": ids, "exclude": exclude, "w": w, "limit": limit, **hub_keys}
-        for r in read(shared_query(specific, hubs), params):
+    expand = expanded_types(w)
+    if expand:
+        params = {"ids": ids, "exclude": exclude, "w": w, "limit": limit, "hub_degree": hub_degree}
+        for r in read(shared_query(expand, hubs), params | hub_keys):
             shared = [evidence(e["type"], e["key"], e["name"], e["via"], w) for e in r["shared"]]
             linked = [(t, k) for t in hubs for k in r[f"hub_{t}"]]
             found[r["item_id"]] = _candidate(r, shared + hub_evidence(linked, seed_hubs, w))

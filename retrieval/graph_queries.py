@@ -16,6 +16,7 @@ from retrieval.graph_schema import (
     HUB_RELATIONS,
     LABELS,
     MOVIE,
+    REL_SPECS,
     REL_TYPES,
     RELATIONS,
 )
@@ -65,31 +66,30 @@ def counts_query() -> str:
 # ``{item_id: id}`` but scans every Movie for ``WHERE m.item_id IN $ids``.
 SEED_NEIGHBOURS = f"""
 UNWIND $ids AS sid MATCH (s:{MOVIE} {{item_id: sid}})-[r]-(e)
-RETURN s.item_id AS item_id, s.title AS title, type(r) AS type, e.key AS key, e.name AS name
+RETURN s.item_id AS item_id, s.title AS title, type(r) AS type, e.key AS key, e.name AS name,
+       e.movies AS movies
 """
 
 
-def shared_query(specific_types: Sequence[str], hub_types: Sequence[str]) -> str:
-    """Candidates sharing an entity of the specific (non-hub) relationship types with the seeds.
+def _hub_links(node: str, hub_types: Sequence[str]) -> list[tuple[str, str]]:
+    """Per hub type: the pattern linking ``node`` to a hub entity ``h``, and its key parameter."""
+    return [(BY_TYPE[t].arrow(node, f"h:{BY_TYPE[t].label}"), f"$keys_{t}") for t in hub_types]
 
-    Returns per candidate its specific evidence (``shared``), the keys of the seeds' hub entities
-    it also links to (``hub_<TYPE>``, from ``$keys_<TYPE>``) and the total ``score``, ranked in the
-    database, ``$limit`` rows. Hubs are only looked up from the candidates, never expanded.
+
+def shared_query(specific_types: Sequence[str], hub_types: Sequence[str]) -> str:
+    """Candidates sharing a non-hub entity of the specific relationship types with the seeds.
+
+    An entity linked to more than ``$hub_degree`` movies is not expanded. Returns per candidate its
+    specific evidence (``shared``), the keys of the seeds' hub entities it also links to
+    (``hub_<TYPE>``, from ``$keys_<TYPE>``) and the total ``score``, ranked in the database,
+    ``$limit`` rows. Hubs are only looked up from the candidates, never expanded.
     """
     types = "|".join(specific_types)
-    hub_lines = []
-    carried = ["c", "shared", "score"]
-    for t in hub_types:
-        label = BY_TYPE[t].label
-        hub_lines.append(f"OPTIONAL MATCH (c)-[:{t}]->(h_{t}:{label}) WHERE h_{t}.key IN $keys_{t}")
-        hub_lines.append(f"WITH {', '.join(carried)}, collect(h_{t}.key) AS hub_{t}")
-        carried.append(f"hub_{t}")
-    hub_score = "".join(f" + $w['{t}'] * size(hub_{t})" for t in hub_types)
-    hub_columns = "".join(f", hub_{t}" for t in hub_types)
-    hubs = "\n".join(hub_lines)
+    hubs, hub_score, hub_columns = _hub_lookups(hub_types, ["c", "shared", "score"])
     return f"""
 UNWIND $ids AS sid MATCH (s:{MOVIE} {{item_id: sid}})
-MATCH (s)-[r1:{types}]-(e)-[r2:{types}]-(c:{MOVIE})
+MATCH (s)-[r1:{types}]-(e) WHERE coalesce(e.movies, 0) <= $hub_degree
+MATCH (e)-[r2:{types}]-(c:{MOVIE})
 WHERE type(r2) = type(r1) AND NOT c.item_id IN $exclude
 WITH c, e, type(r1) AS type, collect(DISTINCT s.item_id) AS via
 WITH c, collect({{type: type, key: e.key, name: e.name, via: via}}) AS shared, sum($w[type]) AS score
@@ -100,28 +100,43 @@ ORDER BY score DESC, item_id LIMIT $limit
 """
 
 
+def _hub_lookups(hub_types: Sequence[str], carried: list[str]) -> tuple[str, str, str]:
+    """OPTIONAL MATCH lines collecting, per hub type, the seed hub keys ``c`` links to (typed and
+    starting from ``c``: a pattern comprehension there makes ArcadeDB scan the hub label), plus
+    the score terms and the result columns they add."""
+    lines = []
+    for t, (pattern, keys) in zip(hub_types, _hub_links("c", hub_types), strict=True):
+        lines.append(f"OPTIONAL MATCH {pattern} WHERE h.key IN {keys}")
+        lines.append(f"WITH {', '.join(carried)}, collect(h.key) AS hub_{t}")
+        carried = [*carried, f"hub_{t}"]
+    score = "".join(f" + $w['{t}'] * size(hub_{t})" for t in hub_types)
+    columns = "".join(f", hub_{t}" for t in hub_types)
+    return "\n".join(lines), score, columns
+
+
 def hub_query(hub_types: Sequence[str]) -> str:
-    """Candidates linked to the seeds through hub entities only (genres, countries), starting from
-    the hub nodes (``$keys_<TYPE>``). Scores are summed before anything is collected (collecting
-    per row is what costs on ArcadeDB); ``$pool`` = ``$limit`` + the number of excluded ids."""
+    """Candidates linked to the seeds through hub entities only, starting from the hub nodes
+    (``$keys_<TYPE>``). Only ids and weights go through the aggregation (carrying nodes through
+    CALL/UNION and aggregation is what costs on ArcadeDB); ``$pool`` = ``$limit`` + the number of
+    excluded ids, so excluding after the first LIMIT stays exact."""
     branches = [
-        f"UNWIND $keys_{t} AS k MATCH (:{BY_TYPE[t].label} {{key: k}})<-[:{t}]-(c:{MOVIE}) "
-        f"RETURN c, $w['{t}'] AS w"
+        f"UNWIND $keys_{t} AS k MATCH {BY_TYPE[t].entity_first(f'hub:{BY_TYPE[t].label} {{key: k}}', 'c:' + MOVIE)} "
+        f"RETURN c.item_id AS id, $w['{t}'] AS w"
         for t in hub_types
     ]
     union = "\n  UNION ALL\n  ".join(branches)
-    hub_columns = "".join(
-        f",\n       [(c)-[:{t}]->(h:{BY_TYPE[t].label}) WHERE h.key IN $keys_{t} | h.key] AS hub_{t}"
-        for t in hub_types
-    )
+    lookups, _, columns = _hub_lookups(hub_types, ["c", "score"])
     return f"""
 CALL {{
   {union}
 }}
-WITH c, sum(w) AS score ORDER BY score DESC, c.item_id LIMIT $pool
-WITH c, score WHERE NOT c.item_id IN $exclude
-RETURN c.item_id AS item_id, c.title AS title, c.year AS year, score{hub_columns}
-ORDER BY score DESC, item_id LIMIT $limit
+WITH id, sum(w) AS score ORDER BY score DESC, id LIMIT $pool
+WITH id, score WHERE NOT id IN $exclude
+WITH id, score ORDER BY score DESC, id LIMIT $limit
+MATCH (c:{MOVIE} {{item_id: id}})
+{lookups}
+RETURN c.item_id AS item_id, c.title AS title, c.year AS year, score{columns}
+ORDER BY score DESC, item_id
 """
 
 
@@ -199,13 +214,9 @@ def hub_evidence(
     return out
 
 
-def specific_and_hub_types(weights: Mapping[str, float]) -> tuple[list[str], list[str]]:
-    """Relationship types with a positive weight, split into specific ones and hubs."""
-    specific = [
-        BY_RELATION[r].type for r in RELATIONS if r not in HUB_RELATIONS and weights[BY_RELATION[r].type] > 0
-    ]
-    hubs = [BY_RELATION[r].type for r in RELATIONS if r in HUB_RELATIONS and weights[BY_RELATION[r].type] > 0]
-    return specific, hubs
+def expanded_types(weights: Mapping[str, float]) -> list[str]:
+    """Relationship types candidates are searched through: positive weight, not a hub relation."""
+    return [spec.type for spec in REL_SPECS if spec.relation not in HUB_RELATIONS and weights[spec.type] > 0]
 
 
 def node(label: str, ident: Any, name: Any) -> Row:

@@ -32,21 +32,12 @@ _FORBIDDEN = (
     "GRANT",
     "DENY",
     "REVOKE",
-    "LOAD",
     "FOREACH",
-    "TRANSACTIONS",
+    "TRANSACTIONS",  # CALL { } IN TRANSACTIONS commits; SHOW/TERMINATE TRANSACTIONS administer
     "USE",
-    "START",
-    "STOP",
-    "TERMINATE",
     "SHOW",
-    "IMPORT",
-    "INSERT",
-    "UPDATE",
-    "UPSERT",
-    "TRUNCATE",
-    "BACKUP",
-    "RESTORE",
+    r"LOAD\s+CSV",
+    r"(?:START|STOP)\s+DATABASE",
 )
 _COMMENT_OR_STRING = re.compile(
     r"""//[^\n]*|/\*.*?\*/|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`]|``)*`""",
@@ -69,6 +60,7 @@ def check_read_only(query: str) -> None:
         raise GraphQueryError("refused: unterminated string, name or comment in the query")
     match = _KEYWORD.search(code)
     if match:
-        raise GraphQueryError(f"refused: {match.group(1).upper()} is not allowed in a read-only query")
+        clause = " ".join(match.group(1).upper().split())
+        raise GraphQueryError(f"refused: {clause} is not allowed in a read-only query")
     if _PROCEDURE_CALL.search(code):
         raise GraphQueryError("refused: procedure calls are not allowed in a read-only query")

@@ -1,7 +1,8 @@
 """The knowledge-graph schema: labels, relationship types and the fixed Cypher of the schema.
 
 Nodes: ``Movie{item_id, title, year, overview?}``, ``Person{key, name}``, ``Genre{key, name}``,
-``Keyword{key, name}``, ``Country{key, name}`` (``key`` = ``entity_key(name)``), plus one
+``Keyword{key, name}``, ``Country{key, name}`` (``key`` = ``entity_key(name)``; every entity also
+has ``movies``: the number of movies linked to it, used to treat very common ones as hubs), plus one
 ``Meta{key: "catalogue", fingerprint, loaded_at}`` node that records what was loaded.
 Relationships (each with ``rank``: the position among that movie's facts of the kind, 0 first):
 ``(Person)-[:DIRECTED]->(Movie)``, ``(Person)-[:ACTED_IN]->(Movie)``, ``(Movie)-[:IN_GENRE]->(Genre)``,
@@ -14,6 +15,10 @@ from the constants below only, never from caller text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# Bump whenever what a load stores changes (properties, ranks, degrees): the load digest includes it,
+# so a graph built by older code is fully re-synced instead of being taken as up to date.
+SCHEMA_VERSION = 2
 
 MOVIE = "Movie"
 META = "Meta"
@@ -31,11 +36,20 @@ class RelSpec:
     into_movie: bool  # True: (entity)-[:TYPE]->(movie); False: (movie)-[:TYPE]->(entity)
 
     def arrow(self, movie: str, entity: str, rel: str = "", props: str = "") -> str:
-        """The pattern ``(movie)<-[rel:TYPE props]-(entity)`` (or the other direction)."""
+        """The pattern ``(movie)<-[rel:TYPE props]-(entity)`` (or the other direction), movie first.
+
+        ArcadeDB starts matching at the leftmost node of a pattern, so put the bound or indexed
+        end first (``entity_first`` for patterns anchored at the entity)."""
         inner = f"{rel}:{self.type}{' ' + props if props else ''}"
         if self.into_movie:
             return f"({movie})<-[{inner}]-({entity})"
         return f"({movie})-[{inner}]->({entity})"
+
+    def entity_first(self, entity: str, movie: str) -> str:
+        """The pattern ``(entity)-[:TYPE]->(movie)`` (or the other direction), entity first."""
+        if self.into_movie:
+            return f"({entity})-[:{self.type}]->({movie})"
+        return f"({entity})<-[:{self.type}]-({movie})"
 
 
 REL_SPECS: tuple[RelSpec, ...] = (
@@ -59,8 +73,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "country": 0.0,
 }
 # relations whose entities link thousands of movies: they add to a score, but a candidate is not
-# searched through them unless the specific relations find too few (see GraphStore.shared_neighbours)
+# searched through them unless the specific relations find too few (see GraphStore.shared_neighbours);
+# so is any entity linked to more than HUB_DEGREE movies (a keyword like "original" or "murder")
 HUB_RELATIONS = frozenset({"genre", "country"})
+HUB_DEGREE = 100
 
 # Uniqueness constraints (each also creates the index the key lookups use). Both ArcadeDB and
 # Neo4j 5 accept this form; IF NOT EXISTS makes it idempotent.

@@ -298,7 +298,7 @@ class EmbeddedGraphServer:
         if not is_our_server(pid, self.root_dir):
             self._remove_state_files(pid)
             return False
-        running = state.get("databases") or []
+        running = state.get("databases") or [state.get("database")]  # "database": older files
         if not set(self.databases) <= set(running):
             raise GraphServerError(
                 f"a graph server for {self.root_dir} already runs (pid {pid}) with databases "

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from eval.corpora import ReplayCase, read_crosswalk, read_inspired, read_redial  # noqa: E402
+from tools.engine import Toolbox  # noqa: E402
 from tools.profile import PreferenceProfile  # noqa: E402
 from tools.ranker import Ranker, RankerWeights  # noqa: E402
 from tools.scorers.base import ScoredItem  # noqa: E402
@@ -138,7 +139,7 @@ def evaluate(
 
 
 def sources_of(name: str) -> list[str] | None:
-    return Toolbox.ranker_sources(None, name)  # type: ignore[arg-type]
+    return Toolbox.ranker_sources(name)
 
 
 def tune(
@@ -197,7 +198,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.settings import Settings, store_config
     from retrieval.cf.models import CFModels
     from retrieval.errors import StoreUnavailableError
-    from tools.engine import Toolbox
     from tools.stores import Stores
 
     stores = Stores(store_config(Settings()))

@@ -79,7 +79,8 @@ class Toolbox:
         graph = self.stores.graph()
         return {i: [path_evidence(p) for p in graph.paths(profile.liked_items, i, limit=2)] for i in item_ids}
 
-    def ranker_sources(self, name: str) -> list[str] | None:
+    @staticmethod
+    def ranker_sources(name: str) -> list[str] | None:
         """Source names of one of the compared rankers (None = all, the fused ranker)."""
         return {
             "popularity": ["popularity", "trending"],

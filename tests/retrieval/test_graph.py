@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from retrieval.catalogue_types import Catalogue, Fact, Item
-from retrieval.errors import GraphQueryError
+from retrieval.errors import GraphQueryError, StoreUnavailableError
 from retrieval.graph import GraphStore
 from retrieval.graph_load import describe
+from retrieval.graph_server import EmbeddedGraphServer
 from tests.fixtures.catalogue import MICHAEL_MANN
 
 HEAT, COLLATERAL, THE_INSIDER = 6, 8798, 3006
@@ -270,3 +271,27 @@ def test_run_read_answers_reads(graph_store: GraphStore) -> None:
     assert len(graph_store.run_read("MATCH (m:Movie) RETURN m.item_id AS id", max_rows=7)) == 7
     with pytest.raises(GraphQueryError, match="failed"):
         graph_store.run_read("MATCH (m:Movie RETURN m")
+
+
+def test_common_entities_count_but_are_not_expanded(scratch_graph: GraphStore) -> None:
+    items = {i: Item(item_id=i, title=f"Film {i}", year=2000) for i in range(1, 7)}
+    facts = [Fact(item_id=i, relation="keyword", value="Common") for i in range(1, 6)]
+    facts += [Fact(item_id=i, relation="director", value="Ann Auteur") for i in (1, 2)]
+    scratch_graph.load(Catalogue(items=items, ratings=_no_ratings(), facts=facts))
+    assert scratch_graph.run_read("MATCH (k:Keyword {key: 'common'}) RETURN k.movies AS n") == [{"n": 5}]
+    every = scratch_graph.shared_neighbours([1], limit=10)
+    narrow = scratch_graph.shared_neighbours([1], limit=10, hub_degree=3)  # "common" is now a hub
+    assert [(c["item_id"], c["score"]) for c in every] == [(2, 4.0), (3, 1.0), (4, 1.0), (5, 1.0)]
+    assert [(c["item_id"], c["score"]) for c in narrow] == [(c["item_id"], c["score"]) for c in every]
+    assert {e["key"] for e in narrow[0]["shared"]} == {"ann auteur", "common"}
+    assert [c["item_id"] for c in scratch_graph.shared_neighbours([1], limit=1, hub_degree=3)] == [2]
+
+
+def test_missing_database_and_wrong_password_are_store_unavailable(graph_server: EmbeddedGraphServer) -> None:
+    for database, password in (("no_such_db", graph_server.password), (graph_server.database, "wrong-pass")):
+        with (
+            GraphStore(graph_server.uri, graph_server.user, password, database, retry_time_s=0) as store,
+            pytest.raises(StoreUnavailableError) as info,
+        ):
+            store.ping()
+        assert info.value.store == "graph"

@@ -22,6 +22,7 @@ from retrieval.graph_readonly import check_read_only
         "MATCH p = shortestPath((a:Movie {item_id: 1})-[*..4]-(b:Movie {item_id: 2})) RETURN p",
         "MATCH (m:Movie) WHERE m.title =~ '(?i).*heat.*' RETURN m UNION MATCH (m:Movie) RETURN m",
         "MATCH (createdAt:Movie) RETURN createdAt.title",
+        "MATCH (start)-[:DIRECTED]->(m) RETURN start.name, m.title AS load",  # START, LOAD as names
     ],
 )
 def test_allows_reads(query: str) -> None:
@@ -46,6 +47,8 @@ def test_allows_reads(query: str) -> None:
         "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS",
         "USE system SHOW USERS",
         "SHOW DATABASES",
+        "STOP DATABASE parley",
+        "load  csv from 'http://x' as r return r",
         "MATCH (n) FOREACH (x IN [1] | SET n.y = x)",
         "MATCH (n)\nDETACH\nDELETE n",
         "MATCH (n) /* harmless */ CREATE (m)",

@@ -25,8 +25,6 @@ def small_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-
-
 @pytest.fixture(scope="session")
 def need_llama_cpp() -> None:
     if importlib.util.find_spec("llama_cpp") is None:

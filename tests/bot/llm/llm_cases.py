@@ -6,7 +6,9 @@ from typing import Any
 
 from bot.llm.base import ChatMessage
 
-SYSTEM = ChatMessage(role="system", content="You are Parley, a film recommender. Answer in one short sentence.")
+SYSTEM = ChatMessage(
+    role="system", content="You are Parley, a film recommender. Answer in one short sentence."
+)
 
 CHAT = [SYSTEM, ChatMessage(role="user", content="Name one famous science-fiction film.")]
 

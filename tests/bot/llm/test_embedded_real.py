@@ -26,7 +26,9 @@ def embedded(small_model_path: Path, need_llama_cpp: None) -> Iterator[object]:
 
 def test_embedded_chat_json_stream_and_tools(embedded) -> None:  # type: ignore[no-untyped-def]
     out = embedded.complete(CHAT, max_tokens=40)
-    print(f"[llm] complete: {out.text!r}; first token {out.first_token_ms:.0f} ms; {rate(out.completion_tokens, out.total_ms)}; prompt {out.prompt_tokens} tokens")
+    print(
+        f"[llm] complete: {out.text!r}; first token {out.first_token_ms:.0f} ms; {rate(out.completion_tokens, out.total_ms)}; prompt {out.prompt_tokens} tokens"
+    )
     assert out.text.strip()
     assert 0 < out.completion_tokens <= 40
     assert out.prompt_tokens > 10
@@ -39,7 +41,9 @@ def test_embedded_chat_json_stream_and_tools(embedded) -> None:  # type: ignore[
 
     started = time.perf_counter()
     chunks = list(embedded.stream(CHAT, max_tokens=30))
-    print(f"[llm] stream: {len(chunks)} chunks in {(time.perf_counter() - started) * 1000:.0f} ms: {''.join(chunks)!r}")
+    print(
+        f"[llm] stream: {len(chunks)} chunks in {(time.perf_counter() - started) * 1000:.0f} ms: {''.join(chunks)!r}"
+    )
     assert len(chunks) > 1
     assert "".join(chunks).strip()
 

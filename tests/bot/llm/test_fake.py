@@ -54,7 +54,9 @@ def test_json_from_text_and_schema_failure() -> None:
 
 def test_tool_calls_scripted_and_parsed_from_text() -> None:
     call = ToolCall(name="kg_lookup", arguments={"title": "Alien"})
-    llm = FakeLLM([Completion(tool_calls=[call]), '<tool_call>{"name": "kg_lookup", "arguments": {"title": "Up"}}'])
+    llm = FakeLLM(
+        [Completion(tool_calls=[call]), '<tool_call>{"name": "kg_lookup", "arguments": {"title": "Up"}}']
+    )
     assert llm.complete_with_tools(USER, TOOLS).tool_calls == [call]
     out = llm.complete_with_tools(USER, TOOLS)
     assert out.tool_calls == [ToolCall(name="kg_lookup", arguments={"title": "Up"})]
@@ -81,7 +83,10 @@ def test_langchain_model_binds_tools_and_emits_tool_calls() -> None:
         return f"{title}: 1979, Ridley Scott"
 
     llm = FakeLLM(
-        [Completion(tool_calls=[ToolCall(name="kg_lookup", arguments={"title": "Alien"})]), "Alien is from 1979."]
+        [
+            Completion(tool_calls=[ToolCall(name="kg_lookup", arguments={"title": "Alien"})]),
+            "Alien is from 1979.",
+        ]
     )
     chat = llm.as_langchain()
     bound = chat.bind_tools([kg_lookup], tool_choice="auto")

@@ -40,6 +40,7 @@ def test_join_in_order_and_reuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert join_parts(parts, target, digest, progress=lambda d, t: seen.append((d, t))) == target
     assert target.read_bytes() == b"".join(p.read_bytes() for p in parts)
     assert seen[-1] == (4021, 4021)
+    assert target.stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "models" / "m.gguf.sha256").is_file()
     assert not list((tmp_path / "models").glob("*.part"))  # no temp file left behind
 
@@ -80,7 +81,11 @@ def test_corrupted_joined_file_is_detected_and_rebuilt(tmp_path: Path) -> None:
 
 def test_missing_part_package_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = PackagedModel(
-        name="x", modules=("json", "parley_no_such_part_2"), sha256="0" * 64, extra="llm", description="test model"
+        name="x",
+        modules=("json", "parley_no_such_part_2"),
+        sha256="0" * 64,
+        extra="llm",
+        description="test model",
     )
     with pytest.raises(LLMError, match=r"parley-no-such-part-2.*pip install -e '\.\[llm\]'"):
         part_paths(fake)

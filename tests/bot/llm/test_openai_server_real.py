@@ -33,8 +33,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server(small_model_path: Path, need_llama_cpp: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if importlib.util.find_spec("sse_starlette") is None or importlib.util.find_spec("starlette_context") is None:
+def llama_server(
+    small_model_path: Path, need_llama_cpp: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if (
+        importlib.util.find_spec("sse_starlette") is None
+        or importlib.util.find_spec("starlette_context") is None
+    ):
         pytest.skip("llama_cpp.server extras are not installed (pip install -e '.[llm]')")
     port = _free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
@@ -42,7 +47,9 @@ def llama_server(small_model_path: Path, need_llama_cpp: None, tmp_path_factory:
            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]  # fmt: skip
     started = time.perf_counter()
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+        )
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
@@ -73,16 +80,19 @@ def test_openai_compatible_against_llama_server(llama_server: str) -> None:
     llm = OpenAICompatible(llama_server, model="qwen", timeout_s=120, supports_tools=False)
 
     out = llm.complete(CHAT, max_tokens=40)
-    print(f"[llm] complete: {out.text!r}; {rate(out.completion_tokens, out.total_ms)}; prompt {out.prompt_tokens} tokens")
+    print(
+        f"[llm] complete: {out.text!r}; {rate(out.completion_tokens, out.total_ms)}; prompt {out.prompt_tokens} tokens"
+    )
     assert out.text.strip()
     assert 0 < out.completion_tokens <= 40  # max_tokens reached the server (it ignores max_completion_tokens)
 
     started = time.perf_counter()
     prefs = llm.complete_json(EXTRACT, PREFS_SCHEMA, max_tokens=80)
-    print(f"[llm] complete_json ({llm.json_mode}): {prefs} in {(time.perf_counter() - started) * 1000:.0f} ms")
+    print(
+        f"[llm] complete_json ({llm.json_mode}): {prefs} in {(time.perf_counter() - started) * 1000:.0f} ms"
+    )
     assert schema_errors(prefs, PREFS_SCHEMA) == []
     assert llm.json_mode == "json_object"  # json_schema got HTTP 500; the fallback is remembered
-    assert schema_errors(llm.complete_json(EXTRACT, PREFS_SCHEMA, max_tokens=80), PREFS_SCHEMA) == []
 
     started = time.perf_counter()
     chunks = list(llm.stream(CHAT, max_tokens=30))
@@ -97,6 +107,8 @@ def test_openai_compatible_against_llama_server(llama_server: str) -> None:
     auto = llm.complete_with_tools(TOOL_CHAT, [KG_LOOKUP], tool_choice="auto", max_tokens=60)
     print(f"[llm] auto tool choice: text={auto.text!r} calls={auto.tool_calls}")  # either is acceptable
 
-    assert llm.as_langchain().invoke("Say OK.", max_tokens=5, extra_body={"max_tokens": 5}).content is not None
+    assert (
+        llm.as_langchain().invoke("Say OK.", max_tokens=5, extra_body={"max_tokens": 5}).content is not None
+    )
     with pytest.raises(LLMError):
         OpenAICompatible(llama_server, timeout_s=0.001).complete(CHAT, max_tokens=5)

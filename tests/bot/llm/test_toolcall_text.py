@@ -45,7 +45,9 @@ def test_bare_json_fenced_and_parameters_key() -> None:
 
 
 def test_openai_shape_with_string_arguments_and_list() -> None:
-    text = '[{"type": "function", "function": {"name": "kg_lookup", "arguments": "{\\"title\\": \\"Heat\\"}"}}]'
+    text = (
+        '[{"type": "function", "function": {"name": "kg_lookup", "arguments": "{\\"title\\": \\"Heat\\"}"}}]'
+    )
     assert parse_tool_calls(text) == [ToolCall(name="kg_lookup", arguments={"title": "Heat"})]
 
 
@@ -105,7 +107,9 @@ def test_schema_errors() -> None:
         "$: missing required key 'mood'",
         "$.genres: expected array, got str",
     ]
-    assert schema_errors({"genres": [True], "mood": "dark"}, SCHEMA) == ["$.genres[0]: expected string, got bool"]
+    assert schema_errors({"genres": [True], "mood": "dark"}, SCHEMA) == [
+        "$.genres[0]: expected string, got bool"
+    ]
     assert schema_errors(3, {"anyOf": [{"type": "string"}, {"type": "integer"}]}) == []
 
 

@@ -1,0 +1,157 @@
+"""The JSON API of the web app: ``POST /api/chat`` and ``POST /api/feedback``.
+
+Bodies are pydantic-validated (FastAPI answers 422 with the problem), bodies over ``MAX_BODY_BYTES``
+get 413, and every other failure of a turn becomes a JSON error, never a 500 page. CORS is allowed for
+the configured embedding origins."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.agent import InvalidInputError
+from bot.ui.sessions import SessionPool
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024
+SessionId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON with ``<``, ``>`` and ``&`` as unicode escapes: the same data, never markup if mis-served."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    session_id: SessionId | None = None
+    message: str = Field(max_length=20_000)
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    session_id: SessionId
+    item_id: int = Field(ge=0)
+    kind: Literal["like", "dislike", "seen", "reject"]
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a request body over ``limit`` bytes (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._too_large(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = scope["method"] in {"POST", "PUT", "PATCH"}
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                await self._too_large(send)
+                return
+            chunks.append(body)
+            more = message.get("more_body", False)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        body = b'{"detail":"request body too large (limit %d bytes)"}' % self.limit
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:
+    api = FastAPI(
+        title="Parley API",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        default_response_class=SafeJSONResponse,
+    )
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid_body(request: Request, error: RequestValidationError) -> SafeJSONResponse:
+        problems = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in error.errors()[:10]
+        ]
+        return SafeJSONResponse({"detail": problems}, status_code=422)
+
+    @api.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> SafeJSONResponse:
+        return SafeJSONResponse({"detail": error.detail}, status_code=error.status_code)
+
+    api.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["POST", "OPTIONS"],
+        allow_headers=["content-type"],
+        allow_credentials=False,
+    )
+    api.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+
+    @api.post("/chat")
+    async def chat(body: ChatRequest) -> dict[str, Any]:
+        session_id = body.session_id or pool.new_id()
+        try:
+            session = pool.get(session_id)
+            reply = await run_in_threadpool(session.respond, body.message)
+        except InvalidInputError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from error
+        except Exception as error:
+            log.exception("chat turn failed")
+            raise HTTPException(status_code=503, detail="the turn failed; please try again") from error
+        return reply.model_dump(mode="json")
+
+    @api.post("/feedback")
+    async def feedback(body: FeedbackRequest) -> dict[str, Any]:
+        if not await run_in_threadpool(pool.exists, body.session_id):
+            raise HTTPException(status_code=404, detail=f"unknown session {body.session_id!r}")
+        session = pool.get(body.session_id)
+        try:
+            state = await run_in_threadpool(session.feedback, body.item_id, body.kind)
+        except InvalidInputError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from error
+        return {"session_id": body.session_id, "profile": state.model_dump(mode="json")}
+
+    return api

@@ -1,0 +1,108 @@
+"""Assemble the web app: JSON API, widget script, the chat at ``/`` and the compact view at ``/embed``.
+
+Concurrency: Gradio's queue runs at most ``Settings.ui_concurrency`` chat turns at once (all turn
+events share one concurrency id), holds at most ``Settings.ui_max_queue`` waiting requests, and the
+JSON API runs turns in Starlette's thread pool; each session's own lock serialises its turns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from bot.agent import Recommender
+from bot.settings import Settings
+from bot.ui.api import build_api
+from bot.ui.chat import ChatApp
+from bot.ui.sessions import SessionPool
+from bot.ui.style import CSS, THEME_KW
+from bot.ui.widget import WIDGET_JS
+
+log = logging.getLogger(__name__)
+
+
+def allowed_origins(settings: Settings) -> list[str]:
+    raw = settings.embed_origins.replace(",", " ").split()
+    return raw or ["*"]
+
+
+def frame_ancestors(origins: list[str]) -> str:
+    if "*" in origins:
+        return "frame-ancestors *"
+    return "frame-ancestors 'self' " + " ".join(origins)
+
+
+def _theme() -> gr.themes.Base:
+    return gr.themes.Soft(**THEME_KW)
+
+
+def build_app(recommender: Recommender, settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    origins = allowed_origins(settings)
+    pool = SessionPool(recommender)
+    app = FastAPI(title="Parley", docs_url=None, redoc_url=None, openapi_url=None)
+    csp = frame_ancestors(origins)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers["Content-Security-Policy"] = csp
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> Response:
+        return Response(
+            WIDGET_JS,
+            media_type="application/javascript",
+            headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"},
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    @app.get("/embed", include_in_schema=False)
+    def embed_slash(request: Request) -> RedirectResponse:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/embed/{query}")
+
+    app.mount("/api", build_api(pool, origins))
+    k = settings.recommendations_per_turn
+    mount_kw: dict[str, Any] = {
+        "footer_links": [],
+        "run_history": False,
+        "mcp_server": False,
+        "ssr_mode": False,
+        "pwa": False,
+        "show_error": False,
+        "theme": _theme(),
+        "css": CSS,
+        "server_name": settings.serve_host,
+        "server_port": settings.serve_port,
+    }
+    for path, compact in (("/embed", True), ("/", False)):
+        blocks = ChatApp(pool, compact=compact, max_cards=k).build()
+        blocks.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_max_queue)
+        gr.mount_gradio_app(app, blocks, path=path, **mount_kw)
+    return app
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
+    """Run the app with uvicorn until interrupted (``parley serve``)."""
+    import uvicorn
+
+    recommender = Recommender.from_settings(settings)
+    app = build_app(recommender, settings)
+    host = host or settings.serve_host
+    port = port or settings.serve_port
+    print(f"Parley is serving http://{host}:{port}/ (widget: http://{host}:{port}/widget.js)", flush=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        recommender.close()
+    return 0

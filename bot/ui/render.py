@@ -1,0 +1,142 @@
+"""Plain rendering helpers for the web chat: chat messages, recommendation cards, the profile panel.
+
+Everything a person or the model wrote is escaped here (``html.escape``) before it reaches markup:
+the Chatbot also sanitises, but a card or a profile entry is never trusted as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from bot.state import DialogueState
+from bot.types import Recommendation, ToolStep
+
+SOURCE_LABELS = {"kg": "Knowledge graph", "cf": "People like you", "vector": "Similar story"}
+PROFILE_FIELDS = {
+    "liked_items": "Liked",
+    "disliked_items": "Not for me",
+    "liked_people": "Likes",
+    "disliked_people": "Avoids",
+    "genres_in": "Genre",
+    "genres_out": "No",
+}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def esc(text: object) -> str:
+    """HTML-escape any value (quotes included)."""
+    return html.escape(str(text), quote=True)
+
+
+def chat_text(text: str) -> str:
+    """A person's or the model's text for the Chatbot: HTML escaped, Markdown left as plain text."""
+    return esc(text)
+
+
+def md_plain(text: str) -> str:
+    """Escape Markdown punctuation too (titles inside generated Markdown)."""
+    return _MD_SPECIAL.sub(r"\\\1", esc(text))
+
+
+def title_line(rec: Recommendation) -> str:
+    return f"{rec.title} ({rec.year})" if rec.year else rec.title
+
+
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    parts = []
+    for key, value in list(evidence.items())[:4]:
+        if isinstance(value, float):
+            value = round(value, 3)
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in list(value)[:5])
+        text = str(value)
+        parts.append(f"{key}: {text[:80]}")
+    return "; ".join(parts)
+
+
+NOTES = {
+    "liked": "👍 You liked this",
+    "dislike": "👎 Not for you — I'll steer clear",
+    "seen": "👁 Already seen",
+}
+
+
+def card_html(rec: Recommendation, index: int, note: str = "") -> str:
+    """One recommendation card (title, year, genres, reasons with evidence), every field escaped."""
+    genres = "".join(f'<span class="p-chip">{esc(g)}</span>' for g in rec.genres[:5])
+    reasons = []
+    for reason in rec.reasons[:3]:
+        evidence = _evidence_text(reason.evidence)
+        detail = f'<span class="p-evidence">{esc(evidence)}</span>' if evidence else ""
+        reasons.append(
+            f'<li class="p-reason"><span class="p-source p-source-{esc(reason.source)}">'
+            f"{esc(SOURCE_LABELS.get(reason.source, reason.source))}</span> "
+            f'<span class="p-reason-text">{esc(reason.text)}</span>{detail}</li>'
+        )
+    year = f'<span class="p-year">{esc(rec.year)}</span>' if rec.year else ""
+    status = f'<p class="p-note" role="status">{esc(NOTES[note])}</p>' if note in NOTES else ""
+    return (
+        f'<article class="p-card p-card-{esc(note or "open")}" data-item-id="{esc(rec.item_id)}" aria-label="{esc(title_line(rec))}">'
+        f'<div class="p-card-head"><span class="p-rank">{index + 1}</span>'
+        f'<h3 class="p-title">{esc(rec.title)}</h3>{year}</div>'
+        f'<div class="p-genres">{genres}</div>'
+        f'<ul class="p-reasons">{"".join(reasons)}</ul>{status}</article>'
+    )
+
+
+def recommendations_markdown(recs: Iterable[Recommendation]) -> str:
+    """The ranked list as a chat message (shown as soon as the ranker has it)."""
+    lines = []
+    for i, rec in enumerate(recs, start=1):
+        genres = ", ".join(rec.genres[:3])
+        first = rec.reasons[0].text if rec.reasons else ""
+        line = f"{i}. **{md_plain(title_line(rec))}**"
+        if genres:
+            line += f" · {md_plain(genres)}"
+        if first:
+            line += f"  \n   {md_plain(first)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def tool_step_message(step: ToolStep, parent: str) -> dict[str, Any]:
+    """A collapsible "thinking" message for one tool call."""
+    args = ", ".join(f"{k}={v!r}" for k, v in list(step.args.items())[:6])
+    body = f"{step.summary or 'no result'}\n\nargs: {args}" if args else step.summary or "no result"
+    status = "" if step.ok else " (failed)"
+    return {
+        "role": "assistant",
+        "content": chat_text(body[:1200]),
+        "metadata": {
+            "title": f"{step.name}{status}",
+            "parent_id": parent,
+            "duration": round(step.ms / 1000, 2),
+            "status": "done",
+        },
+    }
+
+
+def profile_entries(state: DialogueState, title_of: Callable[[int], str]) -> list[tuple[str, str, str]]:
+    """(field, value key, label) for every removable entry of the profile."""
+    out = []
+    for field, label in PROFILE_FIELDS.items():
+        for value in getattr(state, field):
+            shown = title_of(value) if isinstance(value, int) else str(value)
+            out.append((field, str(value), f"{label}: {shown}"))
+    return out
+
+
+def profile_html(entries: list[tuple[str, str, str]]) -> str:
+    if not entries:
+        return '<p class="p-empty">Nothing yet. Tell Parley about films you love or can\'t stand.</p>'
+    likes = [e for e in entries if e[0] in {"liked_items", "liked_people", "genres_in"}]
+    dislikes = [e for e in entries if e not in likes]
+
+    def block(name: str, items: list[tuple[str, str, str]]) -> str:
+        chips = "".join(f'<li class="p-chip">{esc(label)}</li>' for _, _, label in items) or "<li>—</li>"
+        return f'<div class="p-prof"><h4>{name}</h4><ul class="p-chips">{chips}</ul></div>'
+
+    return block("You like", likes) + block("You'd rather not", dislikes)

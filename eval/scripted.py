@@ -1,0 +1,284 @@
+"""Scripted dialogues: fixed user turns with expectations per turn and per dialogue.
+
+A suite is YAML (``dialogues: [...]`` or a bare list) or JSONL (one dialogue per line)::
+
+    - id: heat-fan
+      category: single favourite
+      requires: [6]                 # catalogue ids the script relies on; skipped when one is missing
+      turns:
+        - user: I loved Heat
+          feedback: [{position: 1, kind: reject}]   # optional, applied before this message
+          expect: {recommends_any_of: [Casino, 1089], never_recommends: [6], asks_question: false}
+      expect: {max_turns_to_recommendation: 1}
+
+Expectations (per turn: about that reply; per dialogue: about the whole dialogue):
+
+* ``recommends_any_of``: ids or titles; at least one is recommended (that turn / some turn);
+* ``never_recommends``: ids, titles or ``@previous:N`` / ``@previous:all`` (the N-th / every item of
+  the previous bot turn's list); none is recommended (that turn / any turn);
+* ``asks_question``: true / false — the reply asks a question (that turn / some turn);
+* ``max_turns_to_recommendation``: (dialogue) the first recommendation comes at bot turn <= N;
+* ``all_in_genres`` / ``all_in_genres_except``: every recommendation has one of these genres / none
+  of them (that turn / every turn);
+* ``all_in_years``: ``[min, max]``: every recommendation's year is within (that turn / every turn);
+* ``mentions`` / ``not_mentions``: text (or a list) that the reply contains / does not contain,
+  case-insensitively (that turn / some turn for ``mentions``, every turn for ``not_mentions``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field
+
+from bot.agent import Recommender
+from bot.types import Recommendation
+from eval.harness import bot_turn
+from eval.metrics import DialogueResult, evaluate_dialogue
+from eval.types import Dialogue, Utterance
+
+SUITE_DIR = Path(__file__).resolve().parent / "scripts"
+
+
+class Expect(BaseModel):
+    recommends_any_of: list[int | str] | None = None
+    never_recommends: list[int | str] | None = None
+    asks_question: bool | None = None
+    max_turns_to_recommendation: int | None = None
+    mentions: list[str] | None = None
+    not_mentions: list[str] | None = None
+    all_in_genres: list[str] | None = None
+    all_in_genres_except: list[str] | None = None
+    all_in_years: tuple[int, int] | None = None
+
+
+class Feedback(BaseModel):
+    kind: str
+    position: int | None = None  # 1-based position in the previous bot turn's list
+    item_id: int | None = None
+
+
+class Turn(BaseModel):
+    user: str
+    feedback: list[Feedback] = Field(default_factory=list)
+    expect: Expect = Field(default_factory=Expect)
+
+
+class Script(BaseModel):
+    id: str
+    category: str = ""
+    requires: list[int] = Field(default_factory=list)
+    turns: list[Turn]
+    expect: Expect = Field(default_factory=Expect)
+
+
+def _listify(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: ([v] if k in ("mentions", "not_mentions") and isinstance(v, str) else _listify(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_listify(v) for v in value]
+    return value
+
+
+def load_suite(path: Path) -> list[Script]:
+    """Scripts from a YAML/JSONL file, or from every ``*.yaml`` / ``*.jsonl`` in a directory."""
+    if path.is_dir():
+        files = sorted([*path.glob("*.yaml"), *path.glob("*.yml"), *path.glob("*.jsonl")])
+        return [s for f in files for s in load_suite(f)]
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        raw = [json.loads(line) for line in text.splitlines() if line.strip()]
+    else:
+        loaded = yaml.safe_load(text) or []
+        raw = loaded.get("dialogues", []) if isinstance(loaded, dict) else loaded
+    return [Script.model_validate(_listify(item)) for item in raw]
+
+
+def _norm(text: object) -> str:
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded.lower()).split())
+
+
+def matches(rec: Recommendation, wanted: int | str) -> bool:
+    if isinstance(wanted, int):
+        return rec.item_id == wanted
+    name = _norm(wanted)
+    return name in (_norm(rec.title), _norm(f"{rec.title} {rec.year}"))
+
+
+def _resolve(values: Iterable[int | str], previous: list[int]) -> list[int | str]:
+    out: list[int | str] = []
+    for v in values:
+        if isinstance(v, str) and v.startswith("@previous:"):
+            which = v.split(":", 1)[1]
+            if which == "all":
+                out.extend(previous)
+            elif which.isdigit() and 0 < int(which) <= len(previous):
+                out.append(previous[int(which) - 1])
+        else:
+            out.append(v)
+    return out
+
+
+def _said(utterance: Utterance) -> dict[str, Any]:
+    reply = utterance.reply
+    return {
+        "bot_said": utterance.text[:600],
+        "recommended": [f"{r.title} ({r.year}) #{r.item_id}" for r in reply.recommendations] if reply else [],
+        "question": reply.question if reply else None,
+    }
+
+
+def check_items(expect: Expect, recs: list[Recommendation]) -> list[dict[str, Any]]:
+    """The expectations every recommendation must meet (genres, years)."""
+    failed: list[dict[str, Any]] = []
+    if expect.all_in_genres is not None:
+        hits = [r.title for r in recs if not set(r.genres) & set(expect.all_in_genres)]
+        if hits:
+            failed.append({"expectation": "all_in_genres", "expected": expect.all_in_genres, "hit": hits})
+    if expect.all_in_genres_except is not None:
+        hits = [r.title for r in recs if set(r.genres) & set(expect.all_in_genres_except)]
+        if hits:
+            failed.append(
+                {"expectation": "all_in_genres_except", "expected": expect.all_in_genres_except, "hit": hits}
+            )
+    if expect.all_in_years is not None:
+        low, high = expect.all_in_years
+        hits = [f"{r.title} ({r.year})" for r in recs if r.year is None or not low <= r.year <= high]
+        if hits:
+            failed.append({"expectation": "all_in_years", "expected": list(expect.all_in_years), "hit": hits})
+    return failed
+
+
+def check_turn(expect: Expect, utterance: Utterance, previous: list[int]) -> list[dict[str, Any]]:
+    recs = utterance.reply.recommendations if utterance.reply else []
+    text = utterance.text.lower()
+    failed: list[dict[str, Any]] = check_items(expect, recs)
+    if expect.recommends_any_of is not None and not any(
+        matches(r, w) for r in recs for w in expect.recommends_any_of
+    ):
+        failed.append({"expectation": "recommends_any_of", "expected": expect.recommends_any_of})
+    if expect.never_recommends is not None:
+        banned = _resolve(expect.never_recommends, previous)
+        hits = [r.title for r in recs if any(matches(r, w) for w in banned)]
+        if hits:
+            failed.append(
+                {"expectation": "never_recommends", "expected": expect.never_recommends, "hit": hits}
+            )
+    if expect.asks_question is not None and (utterance.question is not None) != expect.asks_question:
+        failed.append({"expectation": "asks_question", "expected": expect.asks_question})
+    for needle in expect.mentions or []:
+        if needle.lower() not in text:
+            failed.append({"expectation": "mentions", "expected": needle})
+    for needle in expect.not_mentions or []:
+        if needle.lower() in text:
+            failed.append({"expectation": "not_mentions", "expected": needle})
+    return failed
+
+
+def check_dialogue(
+    expect: Expect, bots: list[Utterance], previous_of: list[list[int]]
+) -> list[dict[str, Any]]:
+    failed: list[dict[str, Any]] = []
+    recs = [r for u in bots for r in (u.reply.recommendations if u.reply else [])]
+    if expect.recommends_any_of is not None and not any(
+        matches(r, w) for r in recs for w in expect.recommends_any_of
+    ):
+        failed.append({"expectation": "recommends_any_of", "expected": expect.recommends_any_of})
+    if expect.never_recommends is not None:
+        for u, previous in zip(bots, previous_of, strict=True):
+            banned = _resolve(expect.never_recommends, previous)
+            hits = [
+                r.title
+                for r in (u.reply.recommendations if u.reply else [])
+                if any(matches(r, w) for w in banned)
+            ]
+            if hits:
+                failed.append(
+                    {"expectation": "never_recommends", "expected": expect.never_recommends, "hit": hits}
+                )
+                break
+    if expect.asks_question is not None and any(u.question for u in bots) != expect.asks_question:
+        failed.append({"expectation": "asks_question", "expected": expect.asks_question})
+    if expect.max_turns_to_recommendation is not None:
+        first = next((n for n, u in enumerate(bots, 1) if u.recommendations), None)
+        if first is None or first > expect.max_turns_to_recommendation:
+            failed.append(
+                {
+                    "expectation": "max_turns_to_recommendation",
+                    "expected": expect.max_turns_to_recommendation,
+                    "first": first,
+                }
+            )
+    for needle in expect.mentions or []:
+        if not any(needle.lower() in u.text.lower() for u in bots):
+            failed.append({"expectation": "mentions", "expected": needle})
+    for needle in expect.not_mentions or []:
+        if any(needle.lower() in u.text.lower() for u in bots):
+            failed.append({"expectation": "not_mentions", "expected": needle})
+    return failed
+
+
+class ScriptOutcome(BaseModel):
+    id: str
+    category: str
+    passed: bool
+    failures: list[dict[str, Any]]
+    dialogue: Dialogue
+    result: DialogueResult
+
+
+def run_script(recommender: Recommender, script: Script, catalogue: set[int]) -> ScriptOutcome:
+    session = recommender.new_session()
+    dialogue = Dialogue(dialogue_id=script.id)
+    failures: list[dict[str, Any]] = []
+    previous: list[int] = []
+    previous_of: list[list[int]] = []
+    bots: list[Utterance] = []
+    for n, turn in enumerate(script.turns, start=1):
+        for fb in turn.feedback:
+            item = fb.item_id
+            if item is None and fb.position is not None and 0 < fb.position <= len(previous):
+                item = previous[fb.position - 1]
+            if item is not None and item in catalogue:
+                session.feedback(item, fb.kind)  # type: ignore[arg-type]
+        dialogue.utterances.append(Utterance(speaker="user", text=turn.user))
+        bot = bot_turn(session, turn.user)
+        dialogue.utterances.append(bot)
+        for failure in check_turn(turn.expect, bot, previous):
+            failures.append({"turn": n, "user": turn.user, **failure, **_said(bot)})
+        previous_of.append(previous)
+        bots.append(bot)
+        previous = bot.recommendations or previous
+    for failure in check_dialogue(script.expect, bots, previous_of):
+        failures.append({"turn": None, **failure, **(_said(bots[-1]) if bots else {})})
+    result = evaluate_dialogue(dialogue, catalogue, recommender.item_facts)
+    return ScriptOutcome(
+        id=script.id,
+        category=script.category,
+        passed=not failures,
+        failures=failures,
+        dialogue=dialogue,
+        result=result,
+    )
+
+
+def run_suite(
+    recommender: Recommender,
+    scripts: list[Script],
+    progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda x: x,
+) -> tuple[list[ScriptOutcome], list[str]]:
+    """(outcomes, ids of scripts skipped because a required item is not in the catalogue)."""
+    catalogue = set(recommender.catalogue_ids())
+    runnable = [s for s in scripts if all(i in catalogue for i in s.requires)]
+    skipped = [s.id for s in scripts if s not in runnable]
+    return [run_script(recommender, s, catalogue) for s in progress(runnable)], skipped

@@ -1,0 +1,146 @@
+"""Metric functions against hand-computed examples."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from bot.state import DialogueState
+from bot.types import Reason, Recommendation, Reply, ToolStep
+from eval.metrics import (
+    common_figures,
+    evaluate_dialogue,
+    ndcg_at_k,
+    percentiles,
+    reason_traceability,
+    recall_at_k,
+    repeat_count,
+)
+from eval.types import Dialogue, Goal, Utterance
+
+FACTS: dict[int, dict[str, Any]] = {
+    6: {
+        "title": "Heat",
+        "directors": ["michael mann"],
+        "cast": ["al pacino"],
+        "keywords": ["heist"],
+        "genres": ["Action", "Crime"],
+        "popularity": 102,
+    },
+    16: {
+        "title": "Casino",
+        "directors": ["martin scorsese"],
+        "cast": ["robert de niro"],
+        "keywords": [],
+        "genres": ["Crime"],
+        "popularity": 80,
+    },
+    858: {
+        "title": "The Godfather",
+        "directors": [],
+        "cast": ["al pacino"],
+        "keywords": [],
+        "genres": ["Crime"],
+        "popularity": 192,
+    },
+}
+
+
+def facts(item_id: int) -> dict[str, Any]:
+    return FACTS.get(item_id, {})
+
+
+def test_recall_counts_outside_targets_as_misses() -> None:
+    assert recall_at_k([1, 2, 3], [2, None], 10) == 0.5
+    assert recall_at_k([1, 2, 3], [3], 2) == 0.0
+    assert recall_at_k([1, 2, 3], [1, 3], 3) == 1.0
+    assert recall_at_k([1], [], 1) is None
+
+
+def test_ndcg_by_hand() -> None:
+    # hits at ranks 1 and 3 of two targets: (1 + 1/log2(4)) / (1 + 1/log2(3))
+    expected = (1 + 1 / 2) / (1 + 1 / math.log2(3))
+    assert ndcg_at_k([5, 7, 9], [5, 9], 10) == pytest.approx(expected)
+    assert ndcg_at_k([5, 7, 9], [9, None], 10) == pytest.approx(0.5 / (1 + 1 / math.log2(3)))
+    assert ndcg_at_k([5], [6], 10) == 0.0
+
+
+def test_percentiles_nearest_rank() -> None:
+    assert percentiles([float(v) for v in range(1, 101)]) == {"p50": 50.0, "p95": 95.0}
+    assert percentiles([]) == {"p50": 0.0, "p95": 0.0}
+
+
+def _rec(item_id: int, *reasons: Reason) -> Recommendation:
+    return Recommendation(
+        item_id=item_id, title=facts(item_id).get("title", "?"), score=1.0, reasons=list(reasons)
+    )
+
+
+def _bot(
+    recs: list[Recommendation], trace: list[ToolStep], state: DialogueState, ms: float = 10.0
+) -> Utterance:
+    reply = Reply(session_id="s", text="", recommendations=recs, profile=state, trace=trace)
+    return Utterance(speaker="bot", text="", reply=reply, ms=ms)
+
+
+KG = ToolStep(name="kg_lookup", args={"mode": "neighbours"})
+CF = ToolStep(name="cf_score", args={"mode": "knn"})
+LIKES_HEAT = DialogueState(liked_items=[6])
+SHARED_CAST = Reason(
+    text="with Al Pacino, who is also in Heat",
+    source="kg",
+    evidence={"kind": "shared_cast", "key": "al pacino", "via": [6]},
+)
+
+
+def test_reason_traceability_by_hand() -> None:
+    wrong_person = Reason(
+        text="x", source="kg", evidence={"kind": "shared_cast", "key": "al pacino", "via": [6]}
+    )
+    neighbours = Reason(
+        text="y", source="cf", evidence={"kind": "cf_neighbours", "neighbours": [{"item_id": 6}]}
+    )
+    stranger = Reason(
+        text="z", source="cf", evidence={"kind": "cf_neighbours", "neighbours": [{"item_id": 16}]}
+    )
+    popular = Reason(text="p", source="cf", evidence={"kind": "popular", "n_ratings": 192})
+    recs = [_rec(858, SHARED_CAST, neighbours, stranger, popular), _rec(16, wrong_person)]
+    # verified: shared cast (Pacino in both, Heat liked), neighbours (Heat liked), popular (192);
+    # not: a neighbour that is not liked, Pacino is not in Casino
+    assert reason_traceability(recs, LIKES_HEAT, [KG, CF], facts) == (3, 5)
+    # without the kg tool in the trace the kg reason is unverified
+    assert reason_traceability(recs[:1], LIKES_HEAT, [CF], facts) == (2, 4)
+    # not liked: the "also in Heat" claim does not hold
+    assert reason_traceability(recs[:1], DialogueState(), [KG, CF], facts) == (1, 4)
+    # no trace (a ranking outside a chat): only the claims
+    assert reason_traceability(recs[:1], LIKES_HEAT, None, facts) == (3, 4)
+
+
+def test_evaluate_dialogue_by_hand() -> None:
+    dialogue = Dialogue(
+        dialogue_id="d",
+        goal=Goal(goal_id="g", targets=[858]),
+        utterances=[
+            Utterance(speaker="user", text="a crime film"),
+            _bot([_rec(16, SHARED_CAST), _rec(99)], [KG], LIKES_HEAT, ms=10.0),
+            Utterance(speaker="user", text="not that one", feedback=[(16, "reject")]),
+            _bot([_rec(16), _rec(858, SHARED_CAST)], [KG], LIKES_HEAT, ms=30.0),
+        ],
+    )
+    result = evaluate_dialogue(dialogue, {6, 16, 858}, facts)
+    assert repeat_count(dialogue) == (1, 4)
+    assert result.success is True
+    assert result.turns_to_success == 2
+    assert result.recall_at_1 == 0.0  # distinct order: 16, 99, 858
+    assert result.recall_at_10 == 1.0
+    assert result.out_of_catalogue == 1  # 99
+    assert (result.reasons_verified, result.reasons) == (1, 2)
+    figures = common_figures([result])
+    assert figures == {
+        "out_of_catalogue_rate": 0.25,
+        "repeat_rate": 0.25,
+        "reason_traceability": 0.5,
+        "latency_ms": {"p50": 10.0, "p95": 30.0},
+    }

@@ -1,0 +1,93 @@
+"""The bundled scripted suite: it loads, covers every category, and (on the small test catalogue,
+template writer) the scripts whose expectations hold there pass."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.agent import Recommender
+from eval.scripted import SUITE_DIR, Script, load_suite, run_suite
+
+CATEGORIES = {
+    "single favourite",
+    "several likes",
+    "likes and dislikes",
+    "a person",
+    "mood only",
+    "era constraint",
+    "correction mid-dialogue",
+    "rejection",
+    "seen it",
+    "why that one",
+    "unknown title",
+    "misspelled title",
+    "off-topic",
+    "another language",
+    "hostile text",
+}
+# scripts that fail on the small (400-item) catalogue: the first four ask for a genre that few of
+# its items have (genre wishes are soft: other genres fill the list); the others are bot bugs that
+# the suite reports on every catalogue (see the module docstring of eval/scripts/*.yaml)
+FAILING_ON_SMALL_CATALOGUE = {
+    "era-old-western",
+    "era-recent-scifi",
+    "correction-genre",
+    "correction-era",
+    "language-french-genre",
+    "why-person",  # "why?" of a person-based suggestion does not name the person
+    "injection-with-title",  # the message (injected text included) is quoted back and ranks
+    "sql-and-markup",  # markup / SQL in a message is quoted back in the reply
+}
+
+
+def test_suite_loads_and_covers_every_category() -> None:
+    scripts = load_suite(SUITE_DIR)
+    assert len(scripts) >= 40
+    assert len({s.id for s in scripts}) == len(scripts)
+    assert {s.category for s in scripts} == CATEGORIES
+    assert all(s.turns for s in scripts)
+
+
+def test_jsonl_suites_load(tmp_path: Path) -> None:
+    path = tmp_path / "suite.jsonl"
+    path.write_text(
+        '{"id": "a", "turns": [{"user": "hi", "expect": {"asks_question": true, "mentions": "film"}}]}\n',
+        encoding="utf-8",
+    )
+    (script,) = load_suite(path)
+    assert isinstance(script, Script)
+    assert script.turns[0].expect.mentions == ["film"]
+
+
+def test_small_catalogue_subset_passes(make_recommender: Callable[..., Recommender]) -> None:
+    recommender = make_recommender(None)
+    suite = load_suite(SUITE_DIR)
+    assert {s.id for s in suite} >= FAILING_ON_SMALL_CATALOGUE
+    scripts = [s for s in suite if s.id not in FAILING_ON_SMALL_CATALOGUE]
+    assert len(scripts) >= 35
+    outcomes, skipped = run_suite(recommender, scripts)
+    assert skipped == []
+    failures = [
+        (o.id, f["expectation"], f.get("recommended"), f.get("bot_said"))
+        for o in outcomes
+        for f in o.failures
+    ]
+    assert failures == []
+    assert all(o.result.out_of_catalogue == 0 for o in outcomes)
+
+
+def test_failures_say_what_the_bot_said(make_recommender: Callable[..., Recommender]) -> None:
+    script = Script.model_validate(
+        {
+            "id": "impossible",
+            "turns": [
+                {"user": "I loved Heat", "expect": {"never_recommends": ["@previous:1"], "mentions": "zzz"}}
+            ],
+            "expect": {"asks_question": True, "max_turns_to_recommendation": 1},
+        }
+    )
+    (outcome,), _ = run_suite(make_recommender(None), [script])
+    assert not outcome.passed
+    assert [f["expectation"] for f in outcome.failures] == ["mentions", "asks_question"]
+    assert all(f["bot_said"] and f["recommended"] for f in outcome.failures)
