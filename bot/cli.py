@@ -12,6 +12,7 @@ import argparse
 import logging
 import runpy
 import sys
+import warnings
 from pathlib import Path
 
 from bot.settings import Settings, offline_environment, store_config
@@ -110,7 +111,9 @@ def run_eval(argv: list[str]) -> int:
     saved = sys.argv
     sys.argv = ["parley eval", *argv]
     try:
-        runpy.run_module("eval.cli", run_name="__main__")
+        with warnings.catch_warnings():  # "found in sys.modules" when eval.cli was imported already
+            warnings.simplefilter("ignore", RuntimeWarning)
+            runpy.run_module("eval.cli", run_name="__main__")
     except SystemExit as done:
         code = done.code
         return code if isinstance(code, int) else (0 if code is None else 1)

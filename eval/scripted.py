@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from bot.agent import Recommender
 from bot.types import Recommendation
@@ -47,6 +47,8 @@ SUITE_DIR = Path(__file__).resolve().parent / "scripts"
 
 
 class Expect(BaseModel):
+    """Expectations about one reply (per turn) or the whole dialogue (per dialogue)."""
+
     recommends_any_of: list[int | str] | None = None
     never_recommends: list[int | str] | None = None
     asks_question: bool | None = None
@@ -56,6 +58,11 @@ class Expect(BaseModel):
     all_in_genres: list[str] | None = None
     all_in_genres_except: list[str] | None = None
     all_in_years: tuple[int, int] | None = None
+
+    @field_validator("mentions", "not_mentions", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
 
 class Feedback(BaseModel):
@@ -78,17 +85,6 @@ class Script(BaseModel):
     expect: Expect = Field(default_factory=Expect)
 
 
-def _listify(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: ([v] if k in ("mentions", "not_mentions") and isinstance(v, str) else _listify(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_listify(v) for v in value]
-    return value
-
-
 def load_suite(path: Path) -> list[Script]:
     """Scripts from a YAML/JSONL file, or from every ``*.yaml`` / ``*.jsonl`` in a directory."""
     if path.is_dir():
@@ -100,7 +96,7 @@ def load_suite(path: Path) -> list[Script]:
     else:
         loaded = yaml.safe_load(text) or []
         raw = loaded.get("dialogues", []) if isinstance(loaded, dict) else loaded
-    return [Script.model_validate(_listify(item)) for item in raw]
+    return [Script.model_validate(item) for item in raw]
 
 
 def _norm(text: object) -> str:

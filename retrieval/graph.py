@@ -4,6 +4,19 @@ Locally the server is ArcadeDB (``retrieval.graph_server.EmbeddedGraphServer``);
 same code points at Neo4j. Every query is fixed Cypher with parameters (see ``graph_queries``);
 reads run in READ transactions; driver failures become ``StoreUnavailableError("graph", ...)`` and
 refused or failing queries ``GraphQueryError``. The schema is described in ``graph_schema``.
+
+ArcadeDB 26.10 over Bolt, as measured (the Cypher here is kept to what Neo4j runs too):
+
+* writes inside a READ transaction are executed and committed: ``run_read`` enforces read-only
+  itself (``graph_readonly``); a rollback is honoured;
+* the Bolt transaction timeout is ignored: the server's ``arcadedb.command.timeout`` applies
+  (``EmbeddedGraphServer(command_timeout_s=...)``) and surfaces as ``GraphQueryError("timed out")``;
+* ``CREATE CONSTRAINT name IF NOT EXISTS FOR (n:L) REQUIRE n.p IS UNIQUE`` works (and makes the
+  index); a label or relationship type never written yet counts as no row, not 0;
+* ``WHERE n.id IN $list`` scans the label: match id lists with ``UNWIND $ids AS i MATCH (n {id: i})``;
+* matching starts at the leftmost node of a pattern: write the bound or indexed node first, and
+  never start a pattern comprehension at a labelled node (it scans the label per row);
+* carrying nodes through ``CALL {...} UNION`` and aggregations is slow: carry ids.
 """
 
 from __future__ import annotations

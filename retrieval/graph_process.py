@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import os
 import signal
 import socket
+import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from neo4j import GraphDatabase
@@ -95,6 +98,26 @@ def terminate_pid(pid: int, timeout_s: float) -> None:
     end = time.monotonic() + 10
     while time.monotonic() < end and pid_alive(pid):
         time.sleep(0.05)
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` making the child receive SIGTERM when this process dies, even by
+    ``kill -9`` (Linux ``PR_SET_PDEATHSIG``). None off Linux, or outside the main thread: the
+    signal follows the thread that spawned the child, and a worker thread may end any time."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
 
 
 def probe(uri: str, auth: tuple[str, str], database: str, timeout_s: float) -> bool:

@@ -25,8 +25,10 @@ starting at once end up on one server. Only the process that spawned the server 
 (:meth:`close`, the context manager and ``atexit``), and only when ``stop_on_exit`` is true; an
 adopted server is left running. With ``stop_on_exit=False`` the server outlives the process that
 started it (it runs in its own session, so a Ctrl-C in the terminal does not reach it) and every
-later process reuses it until someone calls :meth:`stop`. A server orphaned by a crashed parent
-(``kill -9`` of Python) is adopted the same way by the next start.
+later process reuses it until someone calls :meth:`stop`. With ``stop_on_exit`` (the default) a
+server started from the main thread also gets SIGTERM when its parent dies, even by ``kill -9``
+(Linux ``PR_SET_PDEATHSIG``), so killed test runs leave no servers behind; a server orphaned some
+other way is adopted by the next start on the same ``root_dir``.
 
 The server runs with ``arcadedb.command.timeout`` (``command_timeout_s``; ArcadeDB ignores the Bolt
 transaction timeout), LOAD CSV from files and URLs disabled, and the polyglot script engine off.
@@ -55,6 +57,7 @@ from retrieval.errors import GraphServerError
 from retrieval.graph_process import (
     LOOPBACK,
     ROOT_USER,
+    die_with_parent,
     free_port,
     is_our_server,
     log_tail,
@@ -357,7 +360,9 @@ class EmbeddedGraphServer:
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    start_new_session=True,
+                    start_new_session=True,  # a Ctrl-C in the terminal is for Python, not the JVM
+                    # stop_on_exit: the server also dies with a crashed or killed parent
+                    preexec_fn=die_with_parent() if self.stop_on_exit else None,
                 )
             except OSError as exc:
                 raise GraphServerError(f"could not run {command[0]}: {exc}") from exc

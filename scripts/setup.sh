@@ -23,4 +23,11 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
     .venv/bin/python -m pip install -q -e '.[dev,llm,llm-full]'
   echo "$want" > "$stamp"
 fi
+# the browser tests (tests/bot/ui/test_browser.py) drive Debian's chromium through Playwright; install it
+# only when missing and only as root (CI); they are skipped without it. Never `playwright install`.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "[setup] installing chromium (browser tests)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+    || echo "[setup] could not install chromium: the browser tests will be skipped"
+fi
 echo "[setup] environment ready (.venv)"

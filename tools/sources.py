@@ -131,7 +131,7 @@ class VectorSource:
         """(query vector, query text for the evidence, summary of what it matches)."""
         text = profile.description.strip()[-1000:]
         if text:
-            return self._embed(text), text, f"matches your description \u201c{text[:80]}\u201d"
+            return self._embed(text), text, "matches what you described"
         liked = list(profile.liked_items[-5:])
         vectors = self.store.item_vectors(liked)
         if vectors:
@@ -144,7 +144,7 @@ class VectorSource:
             )
         wanted = " ".join([*profile.genres_in, *profile.keywords_in])
         if wanted:
-            return self.store.embed_query(wanted), wanted, f"matches \u201c{wanted[:80]}\u201d"
+            return self.store.embed_query(wanted), wanted, "matches the genres and themes you asked for"
         return None, "", ""
 
     def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:

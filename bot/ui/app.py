@@ -7,6 +7,7 @@ JSON API runs turns in Starlette's thread pool; each session's own lock serialis
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 import gradio as gr
@@ -33,6 +34,19 @@ def frame_ancestors(origins: list[str]) -> str:
     if "*" in origins:
         return "frame-ancestors *"
     return "frame-ancestors 'self' " + " ".join(origins)
+
+
+def browser_secret(settings: Settings) -> str:
+    """The key that encrypts the session id kept in the browser, kept under the state directory so that
+    a restarted server still reads the ids its browsers hold."""
+    path = settings.state_dir / "ui-browser-secret"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    path.write_text(secret, encoding="utf-8")
+    path.chmod(0o600)
+    return secret
 
 
 def _theme() -> gr.themes.Base:
@@ -73,6 +87,7 @@ def build_app(recommender: Recommender, settings: Settings | None = None) -> Fas
 
     app.mount("/api", build_api(pool, origins))
     k = settings.recommendations_per_turn
+    secret = browser_secret(settings)
     mount_kw: dict[str, Any] = {
         "footer_links": [],
         "run_history": False,
@@ -86,7 +101,7 @@ def build_app(recommender: Recommender, settings: Settings | None = None) -> Fas
         "server_port": settings.serve_port,
     }
     for path, compact in (("/embed", True), ("/", False)):
-        blocks = ChatApp(pool, compact=compact, max_cards=k).build()
+        blocks = ChatApp(pool, compact=compact, max_cards=k, secret=secret).build()
         blocks.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_max_queue)
         gr.mount_gradio_app(app, blocks, path=path, **mount_kw)
     return app

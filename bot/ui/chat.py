@@ -64,10 +64,14 @@ def _history_to_chat(history: list[StoredMessage]) -> tuple[list[dict[str, Any]]
 class ChatApp:
     """Builds one Blocks (full or compact) over a shared ``SessionPool``."""
 
-    def __init__(self, pool: SessionPool, compact: bool = False, max_cards: int = 5) -> None:
+    def __init__(
+        self, pool: SessionPool, compact: bool = False, max_cards: int = 5, secret: str | None = None
+    ) -> None:
         self.pool = pool
+        self.secret = secret  # BrowserState's encryption key: stable across restarts, or ids are lost
         self.compact = compact
         self.max_cards = max(1, min(max_cards, MAX_CARDS))
+        self.example_count = 2 if compact else len(EXAMPLES)
 
     # -- helpers -------------------------------------------------------------------------------------
     def _session(self, sid: str) -> Session:
@@ -104,7 +108,8 @@ class ChatApp:
         if not chat and greeting:
             chat = [{"role": "assistant", "content": chat_text(greeting[:300])}]
         profile, choices = self._profile(session)
-        return [sid, chat, last, profile, choices, *self._cards(last)]
+        ready = [gr.update(interactive=True)] * (2 + self.example_count)  # input enabled once loaded
+        return [sid, chat, last, profile, choices, *ready, *self._cards(last)]
 
     def new_chat(self) -> list[Any]:
         sid = self.pool.new_id()
@@ -113,8 +118,11 @@ class ChatApp:
 
     def turn(self, text: str, sid: str, chat: list[dict[str, Any]]) -> Iterator[list[Any]]:
         """Outputs: session id, chatbot, textbox, recs state, profile html, remove dropdown, cards."""
-        for out in self._turn(text, sid, chat):
-            yield [sid if out is None else gr.skip(), *out] if False else [gr.skip(), *out]
+        fresh = sid if sid and len(sid) <= 128 else self.pool.new_id()  # page still loading: start one
+        first = True
+        for out in self._turn(text, fresh, chat):
+            yield [fresh if first and fresh != sid else gr.skip(), *out]
+            first = False
 
     def _turn(self, text: str, sid: str, chat: list[dict[str, Any]]) -> Iterator[list[Any]]:
         skip = gr.skip()
@@ -234,11 +242,11 @@ class ChatApp:
         compact = self.compact
         storage_key = "parley_embed_session" if compact else "parley_session"
         with gr.Blocks(title="Parley — movie recommendations", analytics_enabled=False) as blocks:
-            sid = gr.BrowserState("", storage_key=storage_key)
+            sid = gr.BrowserState("", storage_key=storage_key, secret=self.secret)
             recs = gr.State([])
             if not compact:
                 gr.HTML(
-                    '<header class="p-header"><span class="p-logo" aria-hidden="true">🎬</span>'
+                    '<header class="p-header"><span class="p-logo" aria-hidden="true">P</span>'
                     "<div><h1>Parley</h1><p>Film recommendations you can argue with.</p></div></header>"
                 )
             with gr.Row(equal_height=False, elem_classes="p-main"):
@@ -259,6 +267,7 @@ class ChatApp:
                     )
                     with gr.Row(elem_classes="p-input-row"):
                         msg = gr.Textbox(
+                            interactive=False,
                             show_label=False,
                             placeholder="Tell Parley what you feel like watching…",
                             lines=1,
@@ -269,17 +278,22 @@ class ChatApp:
                             elem_id="parley-input",
                         )
                         send = gr.Button(
-                            "Send", variant="primary", scale=1, min_width=80, elem_id="parley-send"
+                            "Send",
+                            interactive=False,
+                            variant="primary",
+                            scale=1,
+                            min_width=80,
+                            elem_id="parley-send",
                         )
                     with gr.Row(elem_classes="p-tools-row"):
                         example_buttons = [
-                            gr.Button(e, size="sm", elem_classes="p-example", min_width=60)
-                            for e in (EXAMPLES[:2] if compact else EXAMPLES)
+                            gr.Button(e, size="sm", elem_classes="p-example", min_width=60, interactive=False)
+                            for e in EXAMPLES[: self.example_count]
                         ]
                         reset = gr.Button("New chat", size="sm", elem_id="parley-new", min_width=60)
                 with gr.Column(scale=2, min_width=300, elem_classes="p-side"):
                     if not compact:
-                        gr.Markdown("#### Recommendations", elem_classes="p-side-title")
+                        gr.HTML('<h2 class="p-side-title">Recommendations</h2>')
                     slots: list[Any] = []
                     for i in range(self.max_cards):
                         with gr.Group(
@@ -295,7 +309,7 @@ class ChatApp:
                                     for kind, label in KINDS
                                 ]
                                 why_button = gr.Button(
-                                    "❓ Why?", size="sm", elem_id=f"card-{i}-why", min_width=60
+                                    "Why?", size="sm", elem_id=f"card-{i}-why", min_width=60
                                 )
                         slots.append((group, html, kind_buttons, why_button))
                     with gr.Accordion("Your taste", open=not compact, elem_id="parley-profile"):
@@ -307,9 +321,10 @@ class ChatApp:
                             remove = gr.Button("Remove", size="sm", scale=1, elem_id="parley-remove")
 
             cards = [c for group, html, _, _ in slots for c in (group, html)]
-            turn_outputs = [chatbot, msg, recs, profile, remove_choice, *cards]
+            turn_outputs = [sid, chatbot, msg, recs, profile, remove_choice, *cards]
             turn_kwargs: dict[str, Any] = {"concurrency_id": TURN_CONCURRENCY_ID, "show_progress": "hidden"}
-            blocks.load(self.load, [sid], [sid, chatbot, recs, profile, remove_choice, *cards])
+            load_outputs = [sid, chatbot, recs, profile, remove_choice, msg, send, *example_buttons, *cards]
+            blocks.load(self.load, [sid], load_outputs)
             msg.submit(self.turn, [msg, sid, chatbot], turn_outputs, **turn_kwargs)
             send.click(self.turn, [msg, sid, chatbot], turn_outputs, **turn_kwargs)
             for button in example_buttons:

@@ -45,16 +45,25 @@ def title_line(rec: Recommendation) -> str:
     return f"{rec.title} ({rec.year})" if rec.year else rec.title
 
 
+EVIDENCE_SKIP = {"kind", "source", "target", "type", "label", "hops", "item_id", "query"}
+
+
 def _evidence_text(evidence: dict[str, Any]) -> str:
+    """A short readable line of a reason's evidence (plain scalars and lists; ids and internals left out)."""
     parts = []
-    for key, value in list(evidence.items())[:4]:
+    for key, value in evidence.items():
+        if key in EVIDENCE_SKIP or isinstance(value, dict):
+            continue
         if isinstance(value, float):
-            value = round(value, 3)
-        if isinstance(value, list | tuple):
-            value = ", ".join(str(v) for v in list(value)[:5])
-        text = str(value)
-        parts.append(f"{key}: {text[:80]}")
-    return "; ".join(parts)
+            value = f"{value:.2f}"
+        elif isinstance(value, list | tuple):
+            if not value or isinstance(value[0], dict):
+                continue
+            value = ", ".join(str(v) for v in list(value)[:4])
+        parts.append(f"{key.replace('_', ' ')}: {str(value)[:70]}")
+        if len(parts) == 2:
+            break
+    return " · ".join(parts)
 
 
 NOTES = {
@@ -92,12 +101,9 @@ def recommendations_markdown(recs: Iterable[Recommendation]) -> str:
     lines = []
     for i, rec in enumerate(recs, start=1):
         genres = ", ".join(rec.genres[:3])
-        first = rec.reasons[0].text if rec.reasons else ""
         line = f"{i}. **{md_plain(title_line(rec))}**"
         if genres:
             line += f" · {md_plain(genres)}"
-        if first:
-            line += f"  \n   {md_plain(first)}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -136,7 +142,10 @@ def profile_html(entries: list[tuple[str, str, str]]) -> str:
     dislikes = [e for e in entries if e not in likes]
 
     def block(name: str, items: list[tuple[str, str, str]]) -> str:
-        chips = "".join(f'<li class="p-chip">{esc(label)}</li>' for _, _, label in items) or "<li>—</li>"
+        chips = (
+            "".join(f'<li class="p-chip">{esc(label)}</li>' for _, _, label in items)
+            or '<li class="p-empty">—</li>'
+        )
         return f'<div class="p-prof"><h4>{name}</h4><ul class="p-chips">{chips}</ul></div>'
 
     return block("You like", likes) + block("You'd rather not", dislikes)

@@ -28,9 +28,9 @@ CSS = """
 .p-header { display: flex; align-items: center; gap: 14px; padding: 6px 4px 2px; }
 .p-header h1 { margin: 0; font-size: 1.6rem; letter-spacing: -0.02em; }
 .p-header p { margin: 2px 0 0; color: var(--body-text-color-subdued); }
-.p-logo { font-size: 2rem; width: 52px; height: 52px; display: grid; place-items: center;
+.p-logo { font-size: 1.6rem; font-weight: 800; color: #fff; background: linear-gradient(135deg, #6366f1, #4338ca) !important; width: 52px; height: 52px; display: grid; place-items: center;
   border-radius: 14px; background: var(--primary-100); }
-.p-side-title h4 { margin: 4px 0 0; }
+.p-side-title { margin: 4px 0 0; font-size: 1rem; font-weight: 700; }
 .p-card-group { border-radius: 14px !important; overflow: hidden; box-shadow: 0 1px 3px rgba(15,23,42,.08); }
 .p-card { padding: 12px 14px 6px; }
 .p-card-head { display: flex; align-items: baseline; gap: 8px; }
@@ -58,6 +58,12 @@ CSS = """
 .p-example { flex: 0 1 auto !important; border-radius: 999px !important; font-weight: 400 !important; }
 .p-prof h4 { margin: 4px 0; font-size: .9rem; }
 .p-chips { display: flex; flex-wrap: wrap; gap: 4px; padding: 0 !important; margin: 0 0 8px !important; }
+.p-chips li { list-style: none; }
+@media (min-width: 900px) {
+  .p-side { max-height: calc(100vh - 130px); overflow-y: auto; flex-wrap: nowrap !important;
+    padding-right: 4px; scrollbar-width: thin; }
+  .p-side > * { flex-shrink: 0 !important; }
+}
 .p-empty { color: var(--body-text-color-subdued); font-size: .9rem; }
 button:focus-visible, textarea:focus-visible, input:focus-visible { outline: 3px solid var(--primary-400) !important;
   outline-offset: 2px; }

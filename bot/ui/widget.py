@@ -22,7 +22,7 @@ WIDGET_JS = r"""(function () {
   var style = document.createElement("style");
   style.textContent =
     ".parley-w-btn{position:fixed;bottom:20px;" + position + ":20px;z-index:2147483000;width:60px;height:60px;" +
-    "border-radius:50%;border:0;background:var(--parley-accent);color:#fff;font-size:26px;cursor:pointer;" +
+    "border-radius:50%;border:0;background:var(--parley-accent);color:#fff;cursor:pointer;display:grid;place-items:center;" +
     "box-shadow:0 6px 24px rgba(0,0,0,.25);transition:transform .15s}" +
     ".parley-w-btn:hover{transform:scale(1.06)}.parley-w-btn:focus-visible{outline:3px solid #111;outline-offset:3px}" +
     ".parley-w-panel{position:fixed;bottom:92px;" + position + ":20px;z-index:2147483000;width:min(420px,calc(100vw - 24px));" +
@@ -44,7 +44,16 @@ WIDGET_JS = r"""(function () {
   button.setAttribute("aria-label", title);
   button.setAttribute("aria-expanded", "false");
   button.setAttribute("aria-controls", "parley-w-panel");
-  button.textContent = "\uD83C\uDFAC";
+  var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "28");
+  svg.setAttribute("height", "28");
+  svg.setAttribute("aria-hidden", "true");
+  var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("fill", "currentColor");
+  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z");
+  svg.appendChild(path);
+  button.appendChild(svg);
 
   var panel = document.createElement("div");
   panel.className = "parley-w-panel";

@@ -28,7 +28,7 @@ CATEGORIES = {
 }
 # scripts that fail on the small (400-item) catalogue: the first four ask for a genre that few of
 # its items have (genre wishes are soft: other genres fill the list); the others are bot bugs that
-# the suite reports on every catalogue (see the module docstring of eval/scripts/*.yaml)
+# the suite reports on every catalogue (marked "fails today" in eval/scripts/*.yaml)
 FAILING_ON_SMALL_CATALOGUE = {
     "era-old-western",
     "era-recent-scifi",

@@ -202,3 +202,18 @@ def test_explicit_password_is_kept_and_a_lost_one_is_reported(tmp_path: Path) ->
     (root / ".password").unlink()
     with pytest.raises(GraphServerError, match="not stored"):
         EmbeddedGraphServer(root, start_timeout_s=START_TIMEOUT_S).start()
+
+
+def test_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
+    root = tmp_path / "g"
+    script = (
+        "import os, signal, sys; from pathlib import Path; from retrieval.graph_server import EmbeddedGraphServer; "
+        f"s = EmbeddedGraphServer(Path(sys.argv[1]), start_timeout_s={START_TIMEOUT_S}); "
+        "s.start(); print(s.pid, flush=True); os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(root)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    pid = int(done.stdout.split()[0])
+    wait_dead(pid, timeout_s=30)  # no atexit ran: the kernel's parent-death signal stopped it

@@ -35,7 +35,9 @@ class LiveServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        config = uvicorn.Config(self.build(), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            self.build(), host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=2
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()

@@ -126,8 +126,8 @@ def test_html_in_a_message_is_never_returned_as_markup(client: TestClient) -> No
     assert reply_response.headers["content-type"].startswith("application/json")
     assert "<script" not in reply_response.text
     assert "<img" not in reply_response.text
-    reply = reply_response.json()  # the same data once decoded
-    assert "<script" not in reply["text"]
+    assert "<" not in reply_response.text  # escaped as \u003c: the same data once decoded
+    assert "<script>" in reply_response.json()["profile"]["mood"]
 
 
 def test_widget_script_page_headers_and_cors(client: TestClient) -> None:
@@ -160,3 +160,30 @@ def test_served_pages_reference_nothing_external(client: TestClient) -> None:
             "googletagmanager",
         ):
             assert marker not in html, (path, marker)
+
+
+def test_sessions_are_isolated(client: TestClient) -> None:
+    first = _chat(client, "I loved Heat, something similar please")
+    second = _chat(client, "A feel-good comedy from the 90s")
+    assert first["session_id"] != second["session_id"]
+    item = first["recommendations"][0]["item_id"]
+    client.post("/api/feedback", json={"session_id": first["session_id"], "item_id": item, "kind": "like"})
+    other = _chat(client, "something else", second["session_id"])
+    assert HEAT not in other["profile"]["liked_items"]
+    assert item not in other["profile"]["liked_items"]
+
+
+def test_serve_subcommand_and_settings() -> None:
+    from bot.cli import build_parser
+    from bot.settings import Settings
+    from bot.ui.app import allowed_origins, frame_ancestors
+
+    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8123"])
+    assert (args.host, args.port, args.func.__name__) == ("0.0.0.0", 8123, "cmd_serve")
+    settings = Settings(embed_origins="https://a.example, https://b.example")
+    assert allowed_origins(settings) == ["https://a.example", "https://b.example"]
+    assert (
+        frame_ancestors(allowed_origins(settings))
+        == "frame-ancestors 'self' https://a.example https://b.example"
+    )
+    assert (Settings().serve_port, Settings().ui_concurrency) == (7860, 4)

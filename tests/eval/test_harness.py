@@ -1,0 +1,39 @@
+"""Simulated dialogues through the public API on the small catalogue: both policy variants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.agent import Recommender
+from eval.harness import sample_goals, simulate
+from eval.simulator import leaks_title
+from eval.types import Goal
+
+KEYS = {"success_rate", "avg_turns", "recall@1", "recall@10", "n_dialogues", "title_leaks_dropped"}
+COMMON = {"out_of_catalogue_rate", "repeat_rate", "reason_traceability", "latency_ms"}
+
+
+def test_simulate_both_policies(make_recommender: Callable[..., Recommender]) -> None:
+    base = make_recommender(None)
+
+    def make(max_questions: int) -> Recommender:
+        return Recommender(base.toolbox, None, base.store, max_questions=max_questions, k=base.k)
+
+    goals = [Goal(goal_id="heat", targets=[6]), *sample_goals(base, 2, seed=3)]
+    assert sample_goals(base, 2, seed=3) == goals[1:]  # seeded
+    result, dialogues = simulate(make, goals, max_turns=3, seed=0)
+    assert set(result) >= KEYS | COMMON | {"by_policy"}
+    assert set(result["by_policy"]) == {"normal", "never_ask"}
+    assert result["by_policy"]["never_ask"]["max_questions"] == 0
+    for block in result["by_policy"].values():
+        assert block["n_dialogues"] == 3
+        assert 0.0 <= block["success_rate"] <= 1.0
+        assert 0.0 <= block["recall@1"] <= block["recall@10"] <= 1.0
+        assert 0.0 < block["avg_turns"] <= 3
+    assert result["out_of_catalogue_rate"] == 0.0
+    for runs in dialogues.values():
+        for d in runs:
+            titles = [str(base.item_facts(t)["title"]) for t in d.goal.targets]  # type: ignore[union-attr]
+            assert not any(leaks_title(u.text, titles) for u in d.user_utterances())
+    # the never-ask policy never asks a question
+    assert all(u.question is None for d in dialogues["never_ask"] for u in d.bot_utterances())
