@@ -73,20 +73,11 @@ class Recommender:
     def from_settings(cls, settings: Settings | None = None) -> Recommender:
         offline_environment()
         settings = settings or Settings()
-        from bot.llm.factory import make_backend
+        from bot.llm.factory import backend_from_settings
 
         stores = Stores(store_config(settings))
         toolbox = Toolbox(stores)
-        llm = make_backend(
-            settings.llm,
-            model_path=settings.llm_model_path,
-            model_size=settings.llm_model_size,
-            state_dir=settings.state_dir,
-            base_url=settings.openai_base_url,
-            model=settings.openai_model,
-            api_key=settings.openai_api_key.get_secret_value(),
-            timeout_s=settings.llm_timeout_s,
-        )
+        llm = backend_from_settings(settings)
         store = SqliteSessionStore(settings.state_dir / "sessions.sqlite3")
         rec = cls(
             toolbox, llm, store, max_questions=settings.max_questions, k=settings.recommendations_per_turn

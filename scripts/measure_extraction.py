@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.extract import Extraction, extract  # noqa: E402
-from bot.llm.factory import make_backend  # noqa: E402
+from bot.llm.factory import backend_from_settings  # noqa: E402
 from bot.llm_extract import llm_extract, merge  # noqa: E402
 from bot.settings import Settings, offline_environment, store_config  # noqa: E402
 from eval.corpora import read_crosswalk  # noqa: E402
@@ -74,16 +74,7 @@ def main() -> int:
     crosswalk = read_crosswalk(
         DATA / "crosswalks" / "inspired_titles_to_movielens.csv", "inspired_title", set(toolbox.items.rows)
     )
-    llm = make_backend(
-        args.llm,
-        model_path=settings.llm_model_path,
-        model_size=settings.llm_model_size,
-        state_dir=settings.state_dir,
-        base_url=settings.openai_base_url,
-        model=settings.openai_model,
-        api_key=settings.openai_api_key.get_secret_value(),
-        timeout_s=settings.llm_timeout_s,
-    )
+    llm = backend_from_settings(settings, args.llm)
     genres = sorted({g for row in toolbox.items.rows.values() for g in row.genres})
     counts = {
         name: {"items": Counts(), "genres": Counts(), "people": Counts()} for name in ("det", "det+llm")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.llm.base import LLMBackend, LLMError
+from bot.settings import Settings
 
 BackendKind = Literal["embedded", "openai", "fake", "none"]
 
@@ -58,3 +59,17 @@ def make_backend(
         path = resolve_model_path(model_path, str(model_size), Path(state_dir))
         return EmbeddedLlama(path, n_ctx=n_ctx, n_threads=n_threads, supports_tools=bool(supports_tools))
     raise LLMError(f"unknown LLM backend {kind!r}; choose embedded, openai, fake or none")
+
+
+def backend_from_settings(settings: Settings, kind: str | None = None) -> LLMBackend | None:
+    """The backend the settings choose (``kind`` overrides ``settings.llm``)."""
+    return make_backend(
+        kind or settings.llm,
+        model_path=settings.llm_model_path,
+        model_size=settings.llm_model_size,
+        state_dir=settings.state_dir,
+        base_url=settings.openai_base_url,
+        model=settings.openai_model,
+        api_key=settings.openai_api_key.get_secret_value(),
+        timeout_s=settings.llm_timeout_s,
+    )
