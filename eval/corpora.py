@@ -34,6 +34,28 @@ class ReplayCase(BaseModel):
     new_targets: list[int | None]  # the targets not mentioned earlier in the dialogue ("dedup")
 
 
+def split_context(case: ReplayCase, catalogue_ids: set[int]) -> tuple[list[int], list[int], list[int]]:
+    """(liked, disliked, recommended) catalogue items of a case's context: the seeker's liked
+    label, or an unlabelled seeker mention, counts as liked; earlier recommender mentions without a
+    label count as already recommended. Each list is de-duplicated, a like overriding the others."""
+    liked: list[int] = []
+    disliked: list[int] = []
+    recommended: list[int] = []
+    for m in case.context:
+        if m.item_id is None or m.item_id not in catalogue_ids:
+            continue
+        if m.liked is True or (m.liked is None and m.by_seeker):
+            liked.append(m.item_id)
+        elif m.liked is False:
+            disliked.append(m.item_id)
+        else:
+            recommended.append(m.item_id)
+    liked = list(dict.fromkeys(liked))
+    disliked = [i for i in dict.fromkeys(disliked) if i not in liked]
+    recommended = [i for i in dict.fromkeys(recommended) if i not in liked and i not in disliked]
+    return liked, disliked, recommended
+
+
 def read_crosswalk(path: Path, source_column: str, catalogue_ids: set[int]) -> dict[str, int]:
     """Source id/title -> catalogue item id, for the rows whose match is in the catalogue."""
     mapping: dict[str, int] = {}

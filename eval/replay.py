@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.agent import Recommender
 from bot.state import DialogueState
-from eval.corpora import ReplayCase, read_crosswalk, read_inspired, read_redial
+from eval.corpora import ReplayCase, read_crosswalk, read_inspired, read_redial, split_context
 from eval.metrics import (
     DialogueResult,
     common_figures,
@@ -79,21 +79,7 @@ def genre_finder(recommender: Recommender) -> Callable[[str], list[str]]:
 def build_state(
     case: ReplayCase, catalogue: set[int], find_genres: Callable[[str], list[str]]
 ) -> DialogueState:
-    liked: list[int] = []
-    disliked: list[int] = []
-    recommended: list[int] = []
-    for m in case.context:
-        if m.item_id is None or m.item_id not in catalogue:
-            continue
-        if m.liked is True or (m.liked is None and m.by_seeker):
-            liked.append(m.item_id)
-        elif m.liked is False:
-            disliked.append(m.item_id)
-        else:
-            recommended.append(m.item_id)
-    liked = list(dict.fromkeys(liked))
-    disliked = [i for i in dict.fromkeys(disliked) if i not in liked]
-    recommended = [i for i in dict.fromkeys(recommended) if i not in liked and i not in disliked]
+    liked, disliked, recommended = split_context(case, catalogue)
     return DialogueState(
         liked_items=liked,
         disliked_items=disliked,

@@ -29,7 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eval.corpora import ReplayCase, read_crosswalk, read_inspired, read_redial  # noqa: E402
+from eval.corpora import ReplayCase, read_crosswalk, read_inspired, read_redial, split_context  # noqa: E402
 from tools.engine import Toolbox  # noqa: E402
 from tools.profile import PreferenceProfile  # noqa: E402
 from tools.ranker import Ranker, RankerWeights  # noqa: E402
@@ -60,21 +60,7 @@ def read_cases(corpus: str, catalogue_ids: set[int], limit: int | None) -> list[
 
 
 def build_profile(case: ReplayCase, catalogue_ids: set[int], find_genres: Any) -> PreferenceProfile:
-    liked: list[int] = []
-    disliked: list[int] = []
-    recommended: list[int] = []
-    for m in case.context:
-        if m.item_id is None or m.item_id not in catalogue_ids:
-            continue
-        if m.liked is True or (m.liked is None and m.by_seeker):
-            liked.append(m.item_id)
-        elif m.liked is False:
-            disliked.append(m.item_id)
-        else:
-            recommended.append(m.item_id)
-    liked = list(dict.fromkeys(liked))
-    disliked = [i for i in dict.fromkeys(disliked) if i not in liked]
-    recommended = [i for i in dict.fromkeys(recommended) if i not in liked and i not in disliked]
+    liked, disliked, recommended = split_context(case, catalogue_ids)
     text = " ".join(case.seeker_text)
     return PreferenceProfile(
         liked_items=tuple(liked),
