@@ -22,10 +22,11 @@ from bot.session_store import SessionStore, SqliteSessionStore, StoredMessage
 from bot.settings import Settings, offline_environment, store_config
 from bot.state import DialogueState
 from bot.state_update import apply_feedback
+from bot.tool_agent import ToolAgent
 from bot.types import DoneEvent, FeedbackKind, Recommendation, Reply, StreamEvent, TextChunkEvent
 from bot.writer import GroundedWriter, chunks
 from tools.engine import Toolbox
-from tools.errors import ParleyError
+from tools.errors import ParleyError, StoreUnavailableError
 from tools.stores import Stores
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,30 @@ def sanitise(text: object, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, str | N
     return cleaned, None
 
 
+def tool_agent_for(toolbox: Toolbox, llm: LLMBackend | None, mode: str, max_steps: int) -> ToolAgent | None:
+    """The tool-calling agent for ``mode`` ("tools", "plan" or "auto"), or None for plan-first."""
+    if mode not in ("auto", "plan", "tools"):
+        raise InvalidInputError(f"unknown agent mode {mode!r}; choose auto, plan or tools")
+    if llm is None or mode == "plan" or (mode == "auto" and not llm.supports_tools):
+        return None
+    return ToolAgent(toolbox, llm, max_steps=max_steps)
+
+
+def check_vectors(stores: Stores) -> None:
+    """Raise StoreUnavailableError (naming `parley ingest`) when the vector collection is missing, empty
+    or unreadable: a clear message at start rather than a stack trace or silently degraded answers."""
+    try:
+        count = stores.vectors().count()
+    except ParleyError:
+        raise
+    except Exception as error:  # Chroma raises sqlite and Rust errors for a corrupt store
+        raise StoreUnavailableError(
+            "vector", f"cannot read the Chroma store: {type(error).__name__}: {error}"
+        ) from error
+    if count == 0:
+        raise StoreUnavailableError("vector", "the Chroma collection is missing or empty")
+
+
 class Recommender:
     """Entry point: ``Recommender.from_settings()``, then ``new_session()`` or ``session(id)``."""
 
@@ -58,15 +83,20 @@ class Recommender:
         store: SessionStore,
         max_questions: int = 2,
         k: int = 5,
-        use_llm_extractor: bool = True,
+        llm_extractor: str = "when_unsure",
+        agent_mode: str = "auto",
+        agent_max_steps: int = 2,
     ) -> None:
         self.toolbox = toolbox
         self.llm = llm
         self.store = store
         self.max_questions = max_questions
         self.k = k
-        self.use_llm_extractor = use_llm_extractor
+        if llm_extractor not in ("always", "when_unsure", "off"):
+            raise InvalidInputError(f"unknown LLM extractor mode {llm_extractor!r}")
+        self.llm_extractor = llm_extractor
         self.writer = GroundedWriter(llm, toolbox.index)
+        self.tool_agent = tool_agent_for(toolbox, llm, agent_mode, agent_max_steps)
         self._stores: Stores | None = None
 
     @classmethod
@@ -76,11 +106,19 @@ class Recommender:
         from bot.llm.factory import backend_from_settings
 
         stores = Stores(store_config(settings))
-        toolbox = Toolbox(stores)
+        check_vectors(stores)
+        toolbox = Toolbox(stores, settings.ranker_weights)
         llm = backend_from_settings(settings)
         store = SqliteSessionStore(settings.state_dir / "sessions.sqlite3")
         rec = cls(
-            toolbox, llm, store, max_questions=settings.max_questions, k=settings.recommendations_per_turn
+            toolbox,
+            llm,
+            store,
+            max_questions=settings.max_questions,
+            k=settings.recommendations_per_turn,
+            agent_mode=settings.agent_mode,
+            agent_max_steps=settings.agent_max_steps,
+            llm_extractor=settings.llm_extractor,
         )
         rec._stores = stores
         return rec
@@ -133,6 +171,29 @@ class Recommender:
         )
         return to_recommendations(result)
 
+    def rank_all(
+        self, state: DialogueState, k: int = 10, rankers: tuple[str, ...] = RANKERS
+    ) -> dict[str, list[Recommendation]]:
+        """``rank`` for several rankers at once: the sources are asked once and their lists fused per
+        ranker (the baselines are subsets of the fused ranker's sources; graph explanations are
+        looked up for the fused ranker only). The same items as ``rank`` for each."""
+        from bot.controller import to_recommendations
+
+        unknown = [r for r in rankers if r not in self.RANKERS]
+        if unknown:
+            raise InvalidInputError(f"unknown ranker {unknown[0]!r}; choose from {', '.join(self.RANKERS)}")
+        profile = state.to_profile()
+        ranker = self.toolbox.ranker
+        gathered = ranker.gather(profile)
+        out: dict[str, list[Recommendation]] = {}
+        for name in rankers:
+            only = self.toolbox.ranker_sources(name)
+            found = {s: items for s, items in gathered.found.items() if only is None or s in only}
+            fused = name == "fused"
+            result = ranker.fuse(profile, found, k, diversify=fused, explain=fused)
+            out[name] = to_recommendations(result)
+        return out
+
     def close(self) -> None:
         if self._stores is not None:
             self._stores.close()
@@ -171,10 +232,12 @@ class Session:
         rec = self.recommender
         context = TurnContext(
             toolbox=rec.toolbox,
-            llm=rec.llm if rec.use_llm_extractor else None,
+            llm=rec.llm if rec.llm_extractor != "off" else None,
+            llm_extractor=rec.llm_extractor,
             writer=rec.writer,
             max_questions=rec.max_questions,
             k=rec.k,
+            tool_agent=rec.tool_agent,
         )
         outcome = None
         for event in plan_turn(context, self.state, clean):
@@ -184,6 +247,8 @@ class Session:
             yield event
         if outcome is None:
             raise ParleyError("the controller ended without a reply")
+        if {"kg", "explain"} & set(outcome.degraded):
+            rec.toolbox.stores.recover_graph()  # a dead embedded server restarts in the background
         for piece in chunks(outcome.text):
             yield TextChunkEvent(text=piece)
         rec.store.save_turn(

@@ -84,6 +84,10 @@ def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "chat":
+        from bot.bench_chat import run_chat_bench
+
+        return run_chat_bench(settings, args.turns)
     from bot.bench import run_ingest_bench
 
     return run_ingest_bench(_stores(settings), settings)
@@ -139,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("action", choices=["start", "stop"])
     graph.set_defaults(func=cmd_graph)
     bench = sub.add_parser("bench", help="benchmarks that print figures")
-    bench.add_argument("what", choices=["ingest"])
+    bench.add_argument(
+        "what", choices=["ingest", "chat"], help="ingest: store build times; chat: turn latency"
+    )
+    bench.add_argument("--turns", type=int, default=100, help="chat: turns to time (after one warm-up turn)")
     bench.set_defaults(func=cmd_bench)
     chat = sub.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--trace", action="store_true", help="show the tool calls of each turn")

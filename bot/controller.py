@@ -1,20 +1,30 @@
-"""The plan-first controller: the tools are called by code, the LLM only extracts and writes."""
+"""One turn: extract, update the state, ask or recommend, write.
+
+Plan-first (default on CPU): the tools are called by code, the LLM only extracts and writes. In
+tool-calling mode (``TurnContext.tool_agent``), the LLM chooses the retrieval tools itself
+(``bot.tool_agent``) and the ranker fuses what they returned; everything else is shared, so both
+modes give the same ``Reply``."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Literal
+
+from langgraph.errors import GraphRecursionError
 
 import prompts
-from bot.extract import Extraction, extract, strip_mentions
+from bot.extract import Extraction, commanded_items, extract, instruction_start, strip_mentions
 from bot.llm.base import LLMBackend
 from bot.llm_extract import llm_extract, merge
 from bot.policy import best_question, should_ask
 from bot.references import Reference, find_references
 from bot.state import DialogueState
 from bot.state_update import apply_extraction, apply_feedback
+from bot.tool_agent import ToolAgent
 from bot.types import (
     DoneEvent,
     Reason,
@@ -29,9 +39,10 @@ from bot.writer import GroundedWriter
 from tools.base import Evidence
 from tools.engine import Toolbox
 from tools.errors import ParleyError
-from tools.ranker import RankResult
+from tools.ranker import EVIDENCE_PRIORITY, Gathered, RankResult
 
 log = logging.getLogger(__name__)
+FOLLOW_UP = re.compile(r"^\W*(?:an?other|more|next|something else|others?)\b", re.I)
 SOURCE_TOOL = {
     "kg": ("kg_lookup", "neighbours"),
     "cf_knn": ("cf_score", "knn"),
@@ -49,6 +60,8 @@ class TurnContext:
     writer: GroundedWriter
     max_questions: int
     k: int
+    llm_extractor: str = "when_unsure"  # always | when_unsure (the deterministic one found nothing)
+    tool_agent: ToolAgent | None = None  # set: the LLM chooses the tools (tool-calling mode)
 
 
 def _ms(started: float) -> float:
@@ -108,7 +121,9 @@ def understood(state: DialogueState, toolbox: Toolbox) -> str:
     return "; ".join(parts)
 
 
-def _extract(context: TurnContext, text: str, trace: list[ToolStep], degraded: list[str]) -> Extraction:
+def _extract(
+    context: TurnContext, text: str, trace: list[ToolStep], degraded: list[str], last_shown: list[int]
+) -> Extraction:
     started = time.perf_counter()
     found = extract(text, context.toolbox.index)
     n = len(found.liked_items) + len(found.disliked_items) + len(found.liked_people) + len(found.genres_in)
@@ -120,11 +135,19 @@ def _extract(context: TurnContext, text: str, trace: list[ToolStep], degraded: l
             ms=_ms(started),
         )
     )
-    if context.llm is not None and context.llm.supports_json:
+    # "the first one" and "another one" are clear without the LLM
+    unsure = _unsure(found) and not find_references(text, last_shown, []) and not FOLLOW_UP.search(text)
+    wanted = context.llm_extractor == "always" or (context.llm_extractor == "when_unsure" and unsure)
+    if context.llm is not None and context.llm.supports_json and wanted:
         started = time.perf_counter()
         genres = sorted({g for row in context.toolbox.items.rows.values() for g in row.genres})
         try:
-            found = merge(found, llm_extract(text, context.llm, context.toolbox.index, genres))
+            cut = instruction_start(text)  # the model never reads what is addressed to the system
+            if text[:cut].strip():
+                found = merge(found, llm_extract(text[:cut], context.llm, context.toolbox.index, genres))
+            ignored = commanded_items(text, context.toolbox.index)
+            found.liked_items = [i for i in found.liked_items if i not in ignored]
+            found.disliked_items = [i for i in found.disliked_items if i not in ignored]
             trace.append(ToolStep(name="llm_extract", summary="merged", ms=_ms(started)))
         except ParleyError as error:
             degraded.append("llm")
@@ -134,11 +157,28 @@ def _extract(context: TurnContext, text: str, trace: list[ToolStep], degraded: l
     return found
 
 
+def _unsure(found: Extraction) -> bool:
+    """The deterministic extractor found nothing to act on, or an ambiguous mention: worth the LLM
+    extractor's seconds (kept off the common path so the list comes within a second)."""
+    return bool(found.ambiguous) or not (
+        found.liked_items
+        or found.disliked_items
+        or found.liked_people
+        or found.disliked_people
+        or found.genres_in
+        or found.genres_out
+        or found.keywords_in
+        or found.year_min
+        or found.year_max
+        or found.clear_year_range
+    )
+
+
 def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator[StreamEvent]:
     trace: list[ToolStep] = []
     degraded: list[str] = []
     toolbox = context.toolbox
-    found = _extract(context, text, trace, degraded)
+    found = _extract(context, text, trace, degraded, state.last_recommendations)
     named = found.liked_items + found.disliked_items
     references = find_references(text, state.last_recommendations, named)
     referenced = {r.item_id for r in references}
@@ -158,8 +198,10 @@ def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator
     if why is not None and not (found.liked_items or found.genres_in or found.liked_people):
         yield from _explain(context, new_state, why.item_id, trace, degraded)
         return
+    gathered: Gathered | None = None
     if should_ask(new_state, context.max_questions):
-        question = _question(context, new_state, trace)
+        gathered = toolbox.ranker.gather(new_state.to_profile())
+        question = _question(context, new_state, trace, gathered)
         if question is not None:
             yield DoneEvent(
                 reply=Reply(
@@ -172,8 +214,7 @@ def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator
                 )
             )
             return
-    result = toolbox.ranker.rank(new_state.to_profile(), k=context.k)
-    steps = rank_steps(result)
+    result, steps, chosen_by = _retrieve(context, new_state, text, gathered)
     trace.extend(steps)
     degraded.extend(d for d in result.degraded if d not in degraded)
     for step in steps:
@@ -200,8 +241,36 @@ def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator
             trace=trace,
             degraded=degraded,
             writer="llm" if writer == "llm" else "template",
+            tools_chosen_by=chosen_by,
         )
     )
+
+
+def _retrieve(
+    context: TurnContext, state: DialogueState, text: str, gathered: Gathered | None = None
+) -> tuple[RankResult, list[ToolStep], Literal["controller", "llm"]]:
+    """The ranked list and the tool steps behind it: the LLM's own tool calls fused by the ranker
+    (tool-calling mode), or the plan-first ranker (also the fallback when the LLM found nothing)."""
+    profile = state.to_profile()
+    steps: list[ToolStep] = []
+    if context.tool_agent is not None:
+        started = time.perf_counter()
+        try:
+            outcome = context.tool_agent.run(state, text)
+            steps.extend(outcome.trace)
+            if outcome.found:
+                result = context.toolbox.ranker.fuse(profile, outcome.found, k=context.k)
+                if result.items:
+                    return result, steps + rank_steps(result), "llm"
+            reason = "the LLM's tool calls found nothing usable"
+        except (ParleyError, GraphRecursionError) as error:
+            log.warning("tool-calling agent failed: %s", error)
+            reason = f"tool-calling agent unavailable: {error}"
+        steps.append(ToolStep(name="fallback", summary=f"plan-first ranker ({reason})", ms=_ms(started)))
+    ranker = context.toolbox.ranker
+    gathered = gathered or ranker.gather(profile)  # reuse the question policy's gathering
+    result = ranker.fuse(profile, gathered.found, context.k, True, gathered.timings, gathered.degraded)
+    return result, steps + rank_steps(result), "controller"
 
 
 def _labels(degraded: list[str]) -> list[str]:
@@ -218,10 +287,12 @@ def _labels(degraded: list[str]) -> list[str]:
 
 
 def _question(
-    context: TurnContext, state: DialogueState, trace: list[ToolStep]
+    context: TurnContext, state: DialogueState, trace: list[ToolStep], gathered: Gathered
 ) -> tuple[DialogueState, str] | None:
     started = time.perf_counter()
-    pool = context.toolbox.ranker.rank(state.to_profile(), k=40, diversify=False)
+    pool = context.toolbox.ranker.fuse(
+        state.to_profile(), gathered.found, k=40, diversify=False, explain=False
+    )
     question = best_question(state, [item.item_id for item in pool.items], context.toolbox.items)
     trace.append(
         ToolStep(
@@ -256,9 +327,14 @@ def _explain(
         reasons = [e.summary for e in paths]
     except ParleyError:
         degraded.append("kg")
-    if not reasons:
-        cf = toolbox.cf_score.score(state.to_profile().model_copy(update={"recommended": ()}), "knn", 200)[0]
-        reasons = [e.summary for s in cf if s.item_id == item_id for e in s.evidence]
+    if not reasons:  # no graph path from a liked item: what every source says about the item
+        profile = state.to_profile().model_copy(update={"recommended": (), "seen": (), "rejected": ()})
+        gathered = toolbox.ranker.gather(profile)
+        found = [
+            e for items in gathered.found.values() for s in items if s.item_id == item_id for e in s.evidence
+        ]
+        found.sort(key=lambda e: EVIDENCE_PRIORITY.get(e.kind, 50))
+        reasons = list(dict.fromkeys(e.summary for e in found))
     trace.append(
         ToolStep(
             name="kg_lookup",
@@ -272,6 +348,6 @@ def _explain(
         "explain_reply.j2",
         title=row.display_title if row else str(item_id),
         year=row.year if row else None,
-        reasons=reasons[:3],
+        reasons=[r[:1].upper() + r[1:] if n == 0 else r for n, r in enumerate(reasons[:3])],
     )
     yield DoneEvent(reply=Reply(session_id="", text=text, profile=state, trace=trace, degraded=degraded))

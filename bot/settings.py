@@ -15,6 +15,7 @@ import yaml
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from tools.ranker import RankerWeights
 from tools.stores import StoreConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +100,24 @@ class Settings(BaseSettings):
     # --- dialogue -------------------------------------------------------------------------------
     max_questions: int = Field(default=2, ge=0, le=10, description="questions before a first recommendation")
     recommendations_per_turn: int = Field(default=5, ge=1, le=20)
+    ranker_weights: RankerWeights = Field(
+        default_factory=RankerWeights,
+        description="fusion weights of the ranker (tuned on the ReDial development half; env as JSON, "
+        'e.g. PARLEY_RANKER_WEIGHTS=\'{"kg": 2.0, "mmr_lambda": 0.8}\')',
+    )
+    agent_mode: Literal["auto", "plan", "tools"] = Field(
+        default="auto",
+        description="tools: the LLM chooses the tools (langgraph tool-calling agent); plan: the "
+        "plan-first controller calls them and the LLM only writes; auto: tools when the backend "
+        "does native tool calling well (OpenAI-compatible/vLLM), else plan",
+    )
+    llm_extractor: Literal["always", "when_unsure", "off"] = Field(
+        default="when_unsure",
+        description="when the LLM extractor runs besides the deterministic one: always (slower "
+        "first list on CPU), when_unsure (the deterministic one found nothing or an ambiguous "
+        "mention), off",
+    )
+    agent_max_steps: int = Field(default=2, ge=1, le=6, description="tool rounds of the tool-calling agent")
 
     # --- web chat and widget (parley serve) -----------------------------------------------------
     serve_host: str = Field(default="127.0.0.1", description="address `parley serve` listens on")
@@ -110,6 +129,12 @@ class Settings(BaseSettings):
     )
     ui_concurrency: int = Field(default=4, ge=1, le=64, description="chat turns run at once per view")
     ui_max_queue: int = Field(default=64, ge=1, description="requests waiting in Gradio's queue at most")
+    rate_limit_per_minute: int = Field(
+        default=30,
+        ge=0,
+        description="chat messages and feedback events one conversation may send per minute over the web "
+        "(HTTP 429 on the JSON API, a polite reply in the chat); 0 = no limit",
+    )
 
     @property
     def graph_dir(self) -> Path:

@@ -48,6 +48,9 @@ class Reply(BaseModel):
     trace: list[ToolStep] = Field(default_factory=list)
     degraded: list[str] = Field(default_factory=list, description="components unavailable this turn")
     writer: Literal["llm", "template"] = "template"
+    tools_chosen_by: Literal["controller", "llm"] = Field(
+        default="controller", description="llm: the tool-calling agent chose this turn's tool calls"
+    )
 
 
 class ToolStepEvent(BaseModel):

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import prompts
+from bot.claims import unsupported_words
 from bot.llm.base import ChatMessage, LLMBackend, LLMError
 from bot.types import Recommendation
 from tools.linking import EntityIndex
@@ -15,6 +16,7 @@ from tools.text_normalize import fold
 
 log = logging.getLogger(__name__)
 MAX_WRITER_TOKENS = 320
+MAX_UNSUPPORTED_WORDS = 4  # content words a draft may use beyond the evidence (opinions, phrasing)
 
 
 def top_reasons(recommendation: Recommendation, n: int = 2) -> list[str]:
@@ -54,25 +56,60 @@ class DraftValidator:
         self.index = index
 
     def problems(
-        self, text: str, recommendations: list[Recommendation], allowed_items: set[int]
+        self, text: str, recommendations: list[Recommendation], allowed_items: set[int], context: str = ""
     ) -> list[str]:
+        """What is wrong with a draft ([] = fine). ``context`` is what the person said (the
+        "understood" summary), which the draft may repeat."""
         allowed = allowed_items | {r.item_id for r in recommendations}
-        evidence_text = fold(" ".join(f"{r.title} {r.year} {r.reasons!r}" for r in recommendations))
+        evidence_text = fold(
+            " ".join(f"{r.title} {r.year} {' '.join(r.genres)} {r.reasons!r}" for r in recommendations)
+        )
         found: list[str] = []
         if not text.strip():
             return ["the draft is empty"]
+        # where each recommended title is named: a person belongs to the film named last before it
+        named_at = sorted(
+            (m.start(), n)
+            for n, r in enumerate(recommendations)
+            for m in re.finditer(re.escape(r.title), text, re.I)
+        )
         for mention in self.index.find_mentions(text):
-            if mention.kind == "item" and not any(c.item_id in allowed for c in mention.candidates):
-                found.append(f"it names {mention.mention!r}, which is not one of the recommended movies")
-            elif mention.kind == "person" and fold(mention.best.name) not in evidence_text:
-                found.append(f"it names {mention.mention!r}, which is not in the evidence")
+            if mention.kind == "item":
+                if not any(c.item_id in allowed for c in mention.candidates):
+                    found.append(f"it names {mention.mention!r}, which is not one of the recommended movies")
+            elif mention.kind == "person":
+                name = fold(mention.best.name)
+                if name not in evidence_text:
+                    found.append(f"it names {mention.mention!r}, which is not in the evidence")
+                    continue
+                before = [n for at, n in named_at if at < mention.start]
+                about = recommendations[before[-1]] if before else None
+                if about is not None and name not in fold(f"{about.title} {about.reasons!r}"):
+                    found.append(f"it ties {mention.mention!r} to {about.title}, which its reasons do not")
         for year in re.findall(r"\b(?:19|20)\d\d\b", text):
             if year not in evidence_text:
                 found.append(f"the year {year} is not in the evidence")
+        found.extend(mislabelled_years(text, recommendations))
+        invented = unsupported_words(text, f"{evidence_text} {context}")
+        if len(invented) > MAX_UNSUPPORTED_WORDS:
+            found.append("it claims things that are not in the reasons: " + ", ".join(invented[:6]))
         named = sum(1 for r in recommendations if fold(r.title) in fold(text))
-        if recommendations and named == 0:
-            found.append("it names none of the recommended movies")
+        if recommendations and named < len(recommendations) - 1:
+            missing = [r.title for r in recommendations if fold(r.title) not in fold(text)]
+            found.append("it leaves out " + ", ".join(missing[:3]))
         return found
+
+
+def mislabelled_years(text: str, recommendations: list[Recommendation]) -> list[str]:
+    """ "Title (year)" where the year is another recommended film's ("Fight Club: The Godfather
+    (1999)"): a draft that mixes the films up."""
+    problems = []
+    for match in re.finditer(r"\(((?:19|20)\d\d)\)", text):
+        before = fold(text[max(0, match.start() - 80) : match.start()])
+        named = [r for r in recommendations if r.year is not None and before.endswith(fold(r.title))]
+        if named and all(str(r.year) != match.group(1) for r in named):
+            problems.append(f"it gives {named[0].title} the year {match.group(1)}")
+    return problems
 
 
 class GroundedWriter:
@@ -116,7 +153,7 @@ class GroundedWriter:
                     log.warning("LLM writer unavailable, using the template writer: %s", error)
                     self._failure_logged = True
                 return fallback, "template"
-            problems = self.validator.problems(draft, recommendations, allowed_items)
+            problems = self.validator.problems(draft, recommendations, allowed_items, understood)
             if not problems:
                 self._failure_logged = False
                 prefix = template_prefix(degraded, ambiguous)

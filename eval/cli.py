@@ -7,7 +7,7 @@
     parley-eval inspired --data data/dev
 
 Every command writes ``result.json``, ``report.md`` and PNG plots into ``--out`` (default
-``eval-results/<command>-<timestamp>``). Common options: ``--seed``, ``--llm none|embedded|openai``
+``eval-results/<command>-<timestamp>``). Common options: ``--seed``, ``--llm none|embedded|openai``, ``--agent-mode auto|plan|tools``
 (``Settings.llm``; default ``none``, the deterministic template writer), ``--limit N``.
 The built stores are those of ``bot.settings.Settings`` (``PARLEY_STATE_DIR`` etc.); sessions are
 kept in a SQLite file in the output directory, away from real users' sessions.
@@ -47,10 +47,12 @@ def _progress(desc: str) -> Any:
     return wrap
 
 
-def build_recommender(llm: str, out: Path) -> Recommender:
-    base = Recommender.from_settings(Settings(llm=llm))  # type: ignore[arg-type]
+def build_recommender(llm: str, out: Path, agent_mode: str = "auto") -> Recommender:
+    base = Recommender.from_settings(Settings(llm=llm, agent_mode=agent_mode))  # type: ignore[arg-type]
     store = SqliteSessionStore(out / "sessions.sqlite3")
-    rec = Recommender(base.toolbox, base.llm, store, max_questions=base.max_questions, k=base.k)
+    rec = Recommender(
+        base.toolbox, base.llm, store, max_questions=base.max_questions, k=base.k, agent_mode=agent_mode
+    )
     rec._stores = base._stores
     return rec
 
@@ -128,7 +130,14 @@ def cmd_simulate(args: argparse.Namespace, rec: Recommender, out: Path) -> dict[
     goals = goals[: args.limit]
 
     def make(max_questions: int) -> Recommender:
-        return Recommender(rec.toolbox, rec.llm, rec.store, max_questions=max_questions, k=rec.k)
+        return Recommender(
+            rec.toolbox,
+            rec.llm,
+            rec.store,
+            max_questions=max_questions,
+            k=rec.k,
+            agent_mode=args.agent_mode,
+        )
 
     result, dialogues = simulate(
         make, goals, args.max_turns, args.seed, _progress("simulate"), dict(POLICIES)
@@ -168,7 +177,7 @@ def cmd_replay(args: argparse.Namespace, rec: Recommender, out: Path) -> dict[st
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    return {"llm": args.llm, "seed": args.seed, "limit": args.limit}
+    return {"llm": args.llm, "agent_mode": args.agent_mode, "seed": args.seed, "limit": args.limit}
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -180,6 +189,12 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--llm", choices=["none", "embedded", "openai"], default="none")
         p.add_argument("--limit", type=int, default=None, help="dialogues / goals to run")
+        p.add_argument(
+            "--agent-mode",
+            choices=["auto", "plan", "tools"],
+            default="auto",
+            help="tools: the LLM chooses the tools; plan: the plan-first controller (compare the two)",
+        )
 
     scripted = sub.add_parser("scripted", help="scripted dialogues with expectations")
     scripted.add_argument("file", nargs="?", default=None, help="YAML/JSONL suite (default: bundled)")
@@ -203,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     random.seed(args.seed)
     out: Path = args.out or Path("eval-results") / f"{args.command}-{time.strftime('%Y%m%d-%H%M%S')}"
     out.mkdir(parents=True, exist_ok=True)
-    rec = build_recommender(args.llm, out)
+    rec = build_recommender(args.llm, out, args.agent_mode)
     commands = {
         "scripted": cmd_scripted,
         "simulate": cmd_simulate,

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.graph",
     "tests.fixtures.tools",
     "tests.fixtures.bot",
+    "tests.fixtures.llm",
 ]

@@ -24,6 +24,9 @@ MatchKind = Literal["exact", "alias", "fuzzy", "partial"]
 AMBIGUITY_MARGIN = 0.05
 FUZZY_CUTOFF = 84.0
 MAX_SPAN_TOKENS = 8
+# fuzzy title/person lookups per utterance (about 5 ms each on the full catalogue): a message of hundreds
+# of capitalised words would otherwise take tens of seconds to link
+MAX_FUZZY_LOOKUPS = 64
 SINGLE_WORD_MIN_POPULARITY = 5  # an unquoted one-word title must be a film people actually rate
 
 
@@ -202,6 +205,7 @@ class EntityIndex:
         folded = [fold(tok) for tok, _, _ in tokens]
         used = [False] * len(tokens)
         mentions: list[EntityMention] = []
+        budget = [MAX_FUZZY_LOOKUPS]
         for size in range(min(MAX_SPAN_TOKENS, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
                 end = start + size
@@ -210,14 +214,21 @@ class EntityIndex:
                 key = " ".join(t for t in folded[start:end] if t)
                 if not key:
                     continue
-                mention = self._mention_at(text, tokens, start, end, key, limit)
+                mention = self._mention_at(text, tokens, start, end, key, limit, budget)
                 if mention is not None:
                     mentions.append(mention)
                     used[start:end] = [True] * size
         return sorted(mentions, key=lambda m: m.start)
 
     def _mention_at(
-        self, text: str, tokens: list[tuple[str, int, int]], start: int, end: int, key: str, limit: int
+        self,
+        text: str,
+        tokens: list[tuple[str, int, int]],
+        start: int,
+        end: int,
+        key: str,
+        limit: int,
+        budget: list[int],
     ) -> EntityMention | None:
         span_start, span_end = tokens[start][1], tokens[end - 1][2]
         surface = text[span_start:span_end]
@@ -267,12 +278,15 @@ class EntityIndex:
                 return build("item", cands)
         if len(words) >= 2 and capitalised and key in self._people:
             return build("person", self._person_candidates(key, fuzzy=False))
-        if title_ok and capitalised and edges_ok and len(key) >= 6 and content_words:
+        fuzzy_ok = budget[0] > 0
+        if fuzzy_ok and title_ok and capitalised and edges_ok and len(key) >= 6 and content_words:
+            budget[0] -= 1
             match = process.extractOne(key, self._title_keys, scorer=fuzz.ratio, score_cutoff=88.0)
             if match is not None:
                 cands = [self._cand(rec, match[1] / 100.0, "fuzzy") for rec, _ in self._titles[match[0]]]
                 return build("item", self._title_candidates(match[0], year, fuzzy=False) and cands)
-        if len(words) >= 2 and capitalised and all(w[:1].isupper() for w in surface.split()):
+        if fuzzy_ok and len(words) >= 2 and capitalised and all(w[:1].isupper() for w in surface.split()):
+            budget[0] -= 1
             match = process.extractOne(key, self._person_keys, scorer=fuzz.ratio, score_cutoff=90.0)
             if match is not None:
                 return build(

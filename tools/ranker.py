@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -76,6 +77,15 @@ class SourceTiming(BaseModel):
     ms: float
     n_candidates: int
     error: str | None = None
+
+
+@dataclass
+class Gathered:
+    """Candidate lists by source, before fusion."""
+
+    found: dict[str, list[ScoredItem]]
+    timings: list[SourceTiming]
+    degraded: list[str]
 
 
 class RankResult(BaseModel):
@@ -138,9 +148,14 @@ class Ranker:
         only: Sequence[str] | None = None,
         diversify: bool = True,
     ) -> RankResult:
-        excluded = profile.excluded_items
-        ranks: dict[int, dict[str, int]] = {}
-        evidence: dict[int, list[Evidence]] = {}
+        gathered = self.gather(profile, only)
+        return self.fuse(profile, gathered.found, k, diversify, gathered.timings, gathered.degraded)
+
+    def gather(self, profile: PreferenceProfile, only: Sequence[str] | None = None) -> Gathered:
+        """Every source's candidate list for a profile (a failing source is recorded, not raised).
+        The expensive half of ranking: fuse the result as often as needed (e.g. a 40-item pool for
+        the question policy, then the top five)."""
+        found_by_source: dict[str, list[ScoredItem]] = {}
         timings: list[SourceTiming] = []
         degraded: list[str] = []
         for source in self.sources:
@@ -148,27 +163,55 @@ class Ranker:
                 continue
             started = time.perf_counter()
             try:
-                found = source.candidates(profile, self.weights.pool)
+                found_by_source[source.name] = source.candidates(profile, self.weights.pool)
             except ParleyError as error:  # a store is down: degrade, never crash
                 degraded.append(source.name)
                 timings.append(
                     SourceTiming(name=source.name, ms=_ms(started), n_candidates=0, error=str(error))
                 )
                 continue
+            timings.append(SourceTiming(name=source.name, ms=_ms(started), n_candidates=0))
+        return Gathered(found=found_by_source, timings=timings, degraded=degraded)
+
+    def fuse(
+        self,
+        profile: PreferenceProfile,
+        found_by_source: dict[str, list[ScoredItem]],
+        k: int = 5,
+        diversify: bool = True,
+        timings: list[SourceTiming] | None = None,
+        degraded: list[str] | None = None,
+        explain: bool = True,
+    ) -> RankResult:
+        """Fuse candidate lists (source name -> ranked items), whoever gathered them: the sources
+        above (plan-first) or the tools an LLM chose to call (tool-calling agent). Hard constraints
+        are applied here, so no caller can bypass them."""
+        timings = list(timings or [])
+        degraded = list(degraded or [])
+        excluded = profile.excluded_items
+        ranks: dict[int, dict[str, int]] = {}
+        evidence: dict[int, list[Evidence]] = {}
+        kept_by_source: dict[str, int] = {}
+        for name, found in found_by_source.items():
             kept = 0
             for scored in found:
                 row = self.items.get(scored.item_id)
                 if row is None or violates(row, profile, excluded) is not None:
                     continue
+                if scored.item_id in ranks and name in ranks[scored.item_id]:
+                    continue
                 kept += 1
-                ranks.setdefault(scored.item_id, {})[source.name] = kept
+                ranks.setdefault(scored.item_id, {})[name] = kept
                 evidence.setdefault(scored.item_id, []).extend(scored.evidence)
-            timings.append(SourceTiming(name=source.name, ms=_ms(started), n_candidates=kept))
+            kept_by_source[name] = kept
+        timings = [
+            t.model_copy(update={"n_candidates": kept_by_source.get(t.name, t.n_candidates)}) for t in timings
+        ]
         fused = {item_id: self._fuse(item_id, by_source, profile) for item_id, by_source in ranks.items()}
         with_evidence = [i for i in fused if evidence.get(i)]
-        order = sorted(with_evidence, key=lambda i: (-fused[i], i))
+        order = self._genre_first(sorted(with_evidence, key=lambda i: (-fused[i], i)), profile, k)
         chosen = self._mmr(order, fused, k) if diversify else order[:k]
-        if self.explain is not None and chosen:
+        if explain and self.explain is not None and chosen:
             started = time.perf_counter()
             try:
                 for item_id, paths in self.explain(profile, chosen[: self.explain_top]).items():
@@ -194,6 +237,17 @@ class Ranker:
         if profile.genres_in:
             score += w.genre * len(row.genres & set(profile.genres_in)) / len(profile.genres_in)
         return score
+
+    def _genre_first(self, order: list[int], profile: PreferenceProfile, k: int) -> list[int]:
+        """Asked-for genres decide when they can: with at least ``k`` candidates in one of them,
+        only those are kept; with fewer, they come first and the best others fill the list."""
+        if not profile.genres_in:
+            return order
+        wanted = set(profile.genres_in)
+        matching = [i for i in order if self.items.rows[i].genres & wanted]
+        if len(matching) >= k:
+            return matching
+        return matching + [i for i in order if not self.items.rows[i].genres & wanted]
 
     def _mmr(self, order: list[int], fused: dict[int, float], k: int) -> list[int]:
         """Maximal marginal relevance over the best ``4k`` candidates (relevance rescaled to [0, 1])."""

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +19,13 @@ from retrieval.catalogue import catalogue_fingerprint, load_catalogue
 from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import CFModels
 from retrieval.cf.training import CFParams
-from retrieval.errors import StoreUnavailableError
+from retrieval.errors import ParleyError, StoreUnavailableError
 from retrieval.graph import GraphStore
 from retrieval.graph_server import EmbeddedGraphServer
 from retrieval.vectors import VectorStore
 
 Progress = Callable[[str, int, int], None]
+log = logging.getLogger(__name__)
 SHIPPED_EMBEDDINGS = "embeddings"  # data/<this>: precomputed vectors for the bundled catalogue
 
 
@@ -76,6 +79,8 @@ class Stores:
         self._vectors: VectorStore | None = None
         self._cf: CFModels | None = None
         self._catalogue: Catalogue | None = None
+        self._recovery: threading.Thread | None = None
+        self._recovery_lock = threading.Lock()
 
     # -- graph ---------------------------------------------------------------------------------
     def start_graph_server(self) -> EmbeddedGraphServer:
@@ -109,6 +114,28 @@ class Stores:
         if self.server is not None and not self.server.is_running():
             self.server.ensure_running()
         return self.graph()
+
+    def recover_graph(self) -> bool:
+        """Restart a dead embedded graph server in a background thread (one at a time), so the turn
+        that noticed the outage still answers at once. True when a restart was started."""
+        server = self.server
+        if server is None or server.is_running():
+            return False
+        with self._recovery_lock:
+            if self._recovery is not None and self._recovery.is_alive():
+                return False
+            self._recovery = threading.Thread(target=self._restart_graph, name="graph-restart", daemon=True)
+            self._recovery.start()
+        return True
+
+    def _restart_graph(self) -> None:
+        log.warning("the graph server is down; restarting it")
+        try:
+            self.ensure_graph()
+        except ParleyError as error:
+            log.warning("could not restart the graph server: %s", error)
+            return
+        log.warning("the graph server is back")
 
     # -- vectors -------------------------------------------------------------------------------
     def vectors(self) -> VectorStore:

@@ -58,6 +58,7 @@ class EmbeddedLlama(LLMBackend):
         n_threads: int = 2,
         seed: int = 0,
         supports_tools: bool = False,
+        timeout_s: float | None = None,
     ) -> None:
         try:
             from llama_cpp import Llama
@@ -68,6 +69,7 @@ class EmbeddedLlama(LLMBackend):
             ) from exc
         self.model_path = Path(model_path)
         self.supports_tools = supports_tools
+        self.timeout_s = timeout_s  # per streamed call (PARLEY_LLM_TIMEOUT_S); generation stops there
         self.n_ctx = n_ctx
         self._lock = threading.Lock()
         started = time.perf_counter()
@@ -120,6 +122,11 @@ class EmbeddedLlama(LLMBackend):
                     stream=True,
                 )
                 for chunk in chunks:
+                    if self.timeout_s is not None and time.perf_counter() - started > self.timeout_s:
+                        chunks.close()  # type: ignore[union-attr]
+                        raise TimeoutError(
+                            f"no complete reply within {self.timeout_s:g} s (PARLEY_LLM_TIMEOUT_S)"
+                        )
                     delta = chunk["choices"][0]["delta"]  # type: ignore[index]
                     text = delta.get("content") if isinstance(delta, dict) else None
                     if text:
@@ -161,6 +168,7 @@ class EmbeddedLlama(LLMBackend):
     def complete_json(
         self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256
     ) -> dict[str, Any]:
+        started = time.perf_counter()
         resp = self._call(
             "a JSON reply",
             messages=_messages(messages),
@@ -168,6 +176,7 @@ class EmbeddedLlama(LLMBackend):
             temperature=0.0,
             response_format={"type": "json_object", "schema": schema},
         )
+        self.last_json_usage = self._usage(resp, started)  # read by the chat benchmark
         text = resp["choices"][0]["message"].get("content") or ""
         if resp["choices"][0].get("finish_reason") == "length":
             raise LLMError(

@@ -57,7 +57,9 @@ def make_backend(
         from bot.llm.model_files import resolve_model_path
 
         path = resolve_model_path(model_path, str(model_size), Path(state_dir))
-        return EmbeddedLlama(path, n_ctx=n_ctx, n_threads=n_threads, supports_tools=bool(supports_tools))
+        return EmbeddedLlama(
+            path, n_ctx=n_ctx, n_threads=n_threads, supports_tools=bool(supports_tools), timeout_s=timeout_s
+        )
     raise LLMError(f"unknown LLM backend {kind!r}; choose embedded, openai, fake or none")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
@@ -119,7 +120,9 @@ def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:
 
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> SafeJSONResponse:
-        return SafeJSONResponse({"detail": error.detail}, status_code=error.status_code)
+        return SafeJSONResponse(
+            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+        )
 
     api.add_middleware(
         CORSMiddleware,
@@ -130,9 +133,19 @@ def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:
     )
     api.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
+    def _limit(session_id: str) -> None:
+        wait = pool.limiter.hit(session_id)
+        if wait is not None:
+            raise HTTPException(
+                status_code=429,
+                detail=pool.limiter.message(wait),
+                headers={"Retry-After": f"{math.ceil(wait)}"},
+            )
+
     @api.post("/chat")
     async def chat(body: ChatRequest) -> dict[str, Any]:
         session_id = body.session_id or pool.new_id()
+        _limit(session_id)
         try:
             session = pool.get(session_id)
             reply = await run_in_threadpool(session.respond, body.message)
@@ -147,6 +160,7 @@ def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:
     async def feedback(body: FeedbackRequest) -> dict[str, Any]:
         if not await run_in_threadpool(pool.exists, body.session_id):
             raise HTTPException(status_code=404, detail=f"unknown session {body.session_id!r}")
+        _limit(body.session_id)
         session = pool.get(body.session_id)
         try:
             state = await run_in_threadpool(session.feedback, body.item_id, body.kind)

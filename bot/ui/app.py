@@ -23,6 +23,8 @@ from bot.ui.style import CSS, THEME_KW
 from bot.ui.widget import WIDGET_JS
 
 log = logging.getLogger(__name__)
+# API descriptions and docs that Gradio's own FastAPI app would serve under each mount: never in production
+HIDDEN_PATHS = {"openapi.json", "docs", "redoc", "oauth2-redirect"}
 
 
 def allowed_origins(settings: Settings) -> list[str]:
@@ -56,13 +58,16 @@ def _theme() -> gr.themes.Base:
 def build_app(recommender: Recommender, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     origins = allowed_origins(settings)
-    pool = SessionPool(recommender)
+    pool = SessionPool(recommender, rate_limit_per_minute=settings.rate_limit_per_minute)
     app = FastAPI(title="Parley", docs_url=None, redoc_url=None, openapi_url=None)
     csp = frame_ancestors(origins)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
+        if request.url.path.rstrip("/").rsplit("/", 1)[-1] in HIDDEN_PATHS:
+            response: Response = JSONResponse({"detail": "Not Found"}, status_code=404)
+        else:
+            response = await call_next(request)
         response.headers["Content-Security-Policy"] = csp
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")

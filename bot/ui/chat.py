@@ -130,6 +130,11 @@ class ChatApp:
             yield [skip, skip, skip, skip, skip, *self._skip_cards()]
             return
         chat = [*chat, {"role": "user", "content": chat_text(text)}]
+        wait = self.pool.limiter.hit(sid)
+        if wait is not None:  # a flood: a polite reply, nothing else changes
+            chat.append({"role": "assistant", "content": chat_text(self.pool.limiter.message(wait))})
+            yield [chat, "", skip, skip, skip, *self._skip_cards()]
+            return
         think_id = f"think-{len(chat)}"
         thinking: dict[str, Any] = {
             "role": "assistant",
@@ -193,6 +198,10 @@ class ChatApp:
         if index >= len(recs):
             return [gr.skip(), gr.skip(), *self._skip_cards()]
         rec = Recommendation.model_validate(recs[index])
+        wait = self.pool.limiter.hit(sid)
+        if wait is not None:
+            gr.Warning(self.pool.limiter.message(wait))
+            return [gr.skip(), gr.skip(), *self._skip_cards()]
         session = self._session(sid)
         try:
             session.feedback(rec.item_id, kind)  # type: ignore[arg-type]

@@ -10,12 +10,14 @@ import uuid
 from collections import OrderedDict
 
 from bot.agent import Recommender, Session
+from bot.ui.limits import RateLimiter
 
 
 class SessionPool:
-    def __init__(self, recommender: Recommender, capacity: int = 512) -> None:
+    def __init__(self, recommender: Recommender, capacity: int = 512, rate_limit_per_minute: int = 0) -> None:
         self.recommender = recommender
         self.capacity = capacity
+        self.limiter = RateLimiter(rate_limit_per_minute)  # shared by the JSON API and the chat
         self._live: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -182,11 +182,27 @@ def test_validator_accepts_a_grounded_draft(
 ) -> None:
     expected = rec.new_session().respond("I loved Heat").recommendations
     first = expected[0]
-    llm = ScriptedLLM([f"{first.title} is a great pick: {first.reasons[0].text}."])
+    draft = " ".join(f"{r.title} is a great pick: {r.reasons[0].text}." for r in expected)
+    llm = ScriptedLLM([draft])
     reply = make_recommender(llm).new_session().respond("I loved Heat")
     assert reply.recommendations[0].item_id == first.item_id
     assert reply.writer == "llm"
     assert first.title in reply.text
+
+
+def test_validator_rejects_an_invented_plot(
+    make_recommender: Callable[..., Recommender], rec: Recommender
+) -> None:
+    first = rec.new_session().respond("I loved Heat").recommendations[0]
+    invented = (
+        f"{first.title} is set in a dystopian future where humans battle giant robots on Mars, "
+        "a harsh frozen wasteland ruled by emperors."
+    )
+    llm = ScriptedLLM([invented, invented])
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    assert reply.writer == "template"
+    assert "robots" not in reply.text
+    assert "not in the reasons" in llm.calls[1][1].content  # the retry was told why
 
 
 def test_llm_failure_falls_back_to_template(make_recommender: Callable[..., Recommender]) -> None:
@@ -194,3 +210,41 @@ def test_llm_failure_falls_back_to_template(make_recommender: Callable[..., Reco
     reply = make_recommender(llm).new_session().respond("I loved Heat")
     assert reply.writer == "template"
     assert reply.recommendations
+
+
+def test_rank_all_gives_the_same_items_as_rank(rec: Recommender) -> None:
+    state = rec.new_session().respond("I loved Heat and Alien, no comedies").profile
+    together = rec.rank_all(state, k=10)
+    assert set(together) == set(Recommender.RANKERS)
+    for name in Recommender.RANKERS:
+        assert [r.item_id for r in together[name]] == [r.item_id for r in rec.rank(state, k=10, ranker=name)]
+
+
+def test_validator_rejects_a_draft_that_leaves_films_out(
+    make_recommender: Callable[..., Recommender], rec: Recommender
+) -> None:
+    first = rec.new_session().respond("I loved Heat").recommendations[0]
+    llm = ScriptedLLM([f"{first.title} is a great pick.", f"{first.title} is a great pick."])
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    assert reply.writer == "template"
+    assert "leaves out" in llm.calls[1][1].content
+
+
+def test_validator_checks_which_film_a_person_is_tied_to(rec: Recommender) -> None:
+    from bot.writer import DraftValidator
+
+    recs = rec.new_session().respond("I loved Heat").recommendations
+    validator = DraftValidator(rec.toolbox.index)
+    with_person = [
+        (r, p)
+        for r in recs
+        for p in ("Al Pacino", "Robert De Niro", "Michael Mann", "Val Kilmer", "Jon Voight", "Tom Sizemore")
+        if p in " ".join(reason.text for reason in r.reasons)
+    ]
+    assert with_person, [r.reasons for r in recs]
+    owner, person = with_person[0]
+    other = next(r for r in recs if person not in " ".join(reason.text for reason in r.reasons))
+    good = f"{owner.title} is a good pick: {person} is also in Heat."
+    bad = f"{other.title} is a good pick: {person} is also in Heat."
+    assert not [p for p in validator.problems(good, recs, {6}) if "ties" in p or "evidence" in p]
+    assert any("ties" in p for p in validator.problems(bad, recs, {6}))

@@ -41,3 +41,12 @@ def test_password_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "hunter22secret" not in repr(settings)
     assert settings.neo4j_password is not None
     assert settings.neo4j_password.get_secret_value() == "hunter22secret"
+
+
+def test_ranker_weights_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools.ranker import RankerWeights
+
+    assert Settings().ranker_weights == RankerWeights()  # the tuned defaults
+    monkeypatch.setenv("PARLEY_RANKER_WEIGHTS", '{"kg": 3.5, "mmr_lambda": 0.7}')
+    weights = Settings().ranker_weights
+    assert (weights.kg, weights.mmr_lambda, weights.cf_knn) == (3.5, 0.7, RankerWeights().cf_knn)

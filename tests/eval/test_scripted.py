@@ -26,18 +26,13 @@ CATEGORIES = {
     "another language",
     "hostile text",
 }
-# scripts that fail on the small (400-item) catalogue: the first four ask for a genre that few of
-# its items have (genre wishes are soft: other genres fill the list); the others are bot bugs that
-# the suite reports on every catalogue (marked "fails today" in eval/scripts/*.yaml)
+# scripts that fail on the small (400-item) test catalogue only: they ask for a genre and an era
+# that fewer than five of its items share, so other genres fill the list (all pass on the bundled
+# catalogue)
 FAILING_ON_SMALL_CATALOGUE = {
     "era-old-western",
     "era-recent-scifi",
-    "correction-genre",
     "correction-era",
-    "language-french-genre",
-    "why-person",  # "why?" of a person-based suggestion does not name the person
-    "injection-with-title",  # the message (injected text included) is quoted back and ranks
-    "sql-and-markup",  # markup / SQL in a message is quoted back in the reply
 }
 
 
@@ -65,7 +60,7 @@ def test_small_catalogue_subset_passes(make_recommender: Callable[..., Recommend
     suite = load_suite(SUITE_DIR)
     assert {s.id for s in suite} >= FAILING_ON_SMALL_CATALOGUE
     scripts = [s for s in suite if s.id not in FAILING_ON_SMALL_CATALOGUE]
-    assert len(scripts) >= 35
+    assert len(scripts) >= 40
     outcomes, skipped = run_suite(recommender, scripts)
     assert skipped == []
     failures = [

@@ -54,3 +54,23 @@ def test_embedded_chat_json_stream_and_tools(embedded) -> None:  # type: ignore[
 
     with pytest.raises(LLMError, match="not among the tools"):
         embedded.complete_with_tools(TOOL_CHAT, [KG_LOOKUP], tool_choice="vector_search")
+
+
+def test_recommender_end_to_end_with_the_embedded_model(embedded, make_recommender) -> None:  # type: ignore[no-untyped-def]
+    """The public API on the real 0.5B model: extraction, ranking and a validated written reply."""
+    rec = make_recommender(embedded, agent_mode="plan", llm_extractor="always")
+    started = time.perf_counter()
+    reply = rec.new_session().respond("I loved Heat, something similar please")
+    print(f"[llm] Recommender turn with embedded 0.5B: {(time.perf_counter() - started) * 1000:.0f} ms, writer={reply.writer}")
+    print(reply.text)
+    assert 6 in reply.profile.liked_items  # Heat (1995)
+    assert reply.recommendations
+    for item in reply.recommendations:
+        assert item.item_id in rec.toolbox.items
+        assert item.reasons and all(r.evidence for r in item.reasons)
+    assert reply.text.strip()
+    names = [step.name for step in reply.trace]
+    assert "llm_extract" in names and "writer" in names
+    # whatever the model wrote, the text names only recommended (or liked) titles: the validator ran
+    if reply.writer == "template":
+        assert all(item.title in reply.text for item in reply.recommendations)

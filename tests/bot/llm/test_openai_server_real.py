@@ -112,3 +112,27 @@ def test_openai_compatible_against_llama_server(llama_server: str) -> None:
     )
     with pytest.raises(LLMError):
         OpenAICompatible(llama_server, timeout_s=0.001).complete(CHAT, max_tokens=5)
+
+
+def test_tool_calling_agent_through_a_real_openai_compatible_server(  # type: ignore[no-untyped-def]
+    llama_server: str, make_recommender
+) -> None:
+    """agent_mode=tools over HTTP: the model is offered the tools' schemas and the reply is grounded
+    whether it called them (text-written calls are parsed) or the plan-first ranker stepped in."""
+    llm = OpenAICompatible(llama_server, model="qwen", timeout_s=120, supports_tools=True)
+    rec = make_recommender(llm, agent_mode="tools", agent_max_steps=1, llm_extractor="off")
+    started = time.perf_counter()
+    reply = rec.new_session().respond("I loved Heat, something similar please")
+    print(f"[llm] tool-calling turn via llama_cpp.server: {(time.perf_counter() - started) * 1000:.0f} ms, "
+          f"tools chosen by {reply.tools_chosen_by}: {[(s.name, s.args, s.summary) for s in reply.trace]}")  # fmt: skip
+    agent_steps = [step for step in reply.trace if step.name == "agent"]
+    assert agent_steps and agent_steps[0].ok  # the server answered the tool-calling request
+    assert reply.recommendations
+    for item in reply.recommendations:
+        assert item.item_id in rec.toolbox.items and item.item_id != 6
+        assert item.reasons
+    if reply.tools_chosen_by == "llm":
+        called = {s.name for s in reply.trace} & {"kg_lookup", "cf_score", "vector_search"}
+        assert called
+    else:
+        assert "fallback" in [step.name for step in reply.trace]

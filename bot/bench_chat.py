@@ -1,0 +1,112 @@
+"""``parley bench chat``: per-turn latency of the agent on the configured backend, printed.
+
+For each turn of a fixed set of varied dialogues: time until the recommendation list is available
+(the ``RecommendationsEvent`` of ``Session.stream``; a question turn counts when its reply is done),
+total reply time, and for every LLM call of the turn its prompt tokens, generated tokens, time to
+first token and total time. Prints one line per turn and p50/p95 summaries. Sessions are stored in a
+temporary SQLite file, away from real users' sessions.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.agent import Recommender
+from bot.llm.factory import backend_from_settings
+from bot.llm.recording import RecordingBackend
+from bot.session_store import SqliteSessionStore
+from bot.settings import Settings, offline_environment, store_config
+from bot.types import DoneEvent, RecommendationsEvent
+from tools.engine import Toolbox
+from tools.stores import Stores
+
+DIALOGUES: tuple[tuple[str, ...], ...] = (
+    ("I loved Heat, something similar please", "another one", "something older, from the 80s"),
+    ("Anything by Kathryn Bigelow?", "why the first one?"),
+    ("I want a slow, melancholic film set in Tokyo",),
+    ("I like comedies but no romance please", "more like the second one"),
+    ("Toy Story and Finding Nemo were great", "nothing animated this time"),
+    ("Something with Tom Hanks, but not a war film",),
+    ("I hated Titanic. I loved Alien and The Thing.", "seen it"),
+    ("a clever heist movie with a twist",),
+    ("Pulp Fiction, Fargo and Reservoir Dogs", "only films after 2000"),
+    ("recommend me a good documentary",),
+)
+
+
+def _pct(samples: list[float], q: float) -> float:
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _line(label: str, samples: list[float]) -> str:
+    return (
+        f"{label:<28} p50 {statistics.median(samples):8.1f} ms   p95 {_pct(samples, 0.95):8.1f} ms"
+        f"   max {max(samples):8.1f} ms   (n={len(samples)})"
+    )
+
+
+def run_chat_bench(settings: Settings, turns: int) -> int:
+    offline_environment()
+    stores = Stores(store_config(settings))
+    toolbox = Toolbox(stores, settings.ranker_weights)
+    inner = backend_from_settings(settings)
+    llm = RecordingBackend(inner) if inner is not None else None
+    with tempfile.TemporaryDirectory(prefix="parley-bench-chat-") as tmp:
+        rec = Recommender(
+            toolbox,
+            llm,
+            SqliteSessionStore(Path(tmp) / "sessions.sqlite3"),
+            max_questions=settings.max_questions,
+            k=settings.recommendations_per_turn,
+            agent_mode=settings.agent_mode,
+            agent_max_steps=settings.agent_max_steps,
+            llm_extractor=settings.llm_extractor,
+        )
+        print(f"[bench chat] backend={settings.llm} agent_mode={settings.agent_mode} "
+              f"llm_extractor={settings.llm_extractor} turns={turns}")  # fmt: skip
+        rec.new_session().respond("I loved Heat")  # warm-up (caches, model load), not counted
+        list_ms: list[float] = []
+        total_ms: list[float] = []
+        done = 0
+        while done < turns:
+            for dialogue in DIALOGUES:
+                session = rec.new_session()
+                for message in dialogue:
+                    if done >= turns:
+                        break
+                    list_ms_turn, total = _turn(session, message, list_ms)
+                    total_ms.append(total)
+                    done += 1
+                    calls = llm.records if llm is not None else []
+                    llm_text = "; ".join(
+                        f"{c.method} {c.prompt_tokens}+{c.completion_tokens} tok "
+                        f"ttft {c.first_token_ms or 0:.0f} ms total {c.total_ms:.0f} ms"
+                        for c in calls
+                    )
+                    print(f"turn {done:3d}  list {list_ms_turn:8.1f} ms  reply {total:8.1f} ms  "
+                          f"{message[:40]!r:44} {llm_text}")  # fmt: skip
+                    if llm is not None:
+                        llm.records.clear()
+        print(_line("recommendation list", list_ms))
+        print(_line("full reply", total_ms))
+    stores.close()
+    return 0
+
+
+def _turn(session: object, message: str, list_ms: list[float]) -> tuple[float, float]:
+    started = time.perf_counter()
+    first_list: float | None = None
+    for event in session.stream(message):  # type: ignore[attr-defined]
+        if isinstance(event, RecommendationsEvent) and first_list is None:
+            first_list = (time.perf_counter() - started) * 1000
+        if isinstance(event, DoneEvent):
+            break
+    total = (time.perf_counter() - started) * 1000
+    list_ms.append(first_list if first_list is not None else total)
+    return list_ms[-1], total
