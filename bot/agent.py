@@ -141,7 +141,9 @@ class Recommender:
 
     def item_facts(self, item_id: int) -> dict[str, object]:
         """An item's facts from the catalogue table (title, year, genres, directors, cast, keywords;
-        people and keywords as graph keys), or {} when it is not in the catalogue."""
+        people and keywords as graph keys; ``chat_recommended``: in how many chat dialogues it was
+        recommended, ``chat_co_recommended``: {mentioned movie: chats where it was mentioned and this one
+        recommended}), or {} when it is not in the catalogue."""
         row = self.toolbox.items.get(item_id)
         if row is None:
             return {}
@@ -154,6 +156,8 @@ class Recommender:
             "cast": sorted(row.cast),
             "keywords": sorted(row.keywords),
             "popularity": row.popularity,
+            "chat_recommended": self.toolbox.chat_mentions.recommended_counts.get(item_id, 0),
+            "chat_co_recommended": dict(self.toolbox.chat_mentions.co_to.get(item_id, {})),
         }
 
     def link(self, text: str, limit: int = 5) -> list[dict[str, object]]:
@@ -172,17 +176,24 @@ class Recommender:
         return to_recommendations(result)
 
     def rank_all(
-        self, state: DialogueState, k: int = 10, rankers: tuple[str, ...] = RANKERS
+        self,
+        state: DialogueState,
+        k: int = 10,
+        rankers: tuple[str, ...] = RANKERS,
+        held_out_dialogue: str | None = None,
     ) -> dict[str, list[Recommendation]]:
         """``rank`` for several rankers at once: the sources are asked once and their lists fused per
         ranker (the baselines are subsets of the fused ranker's sources; graph explanations are
-        looked up for the fused ranker only). The same items as ``rank`` for each."""
+        looked up for the fused ranker only). The same items as ``rank`` for each.
+
+        ``held_out_dialogue`` (corpus replay, e.g. ``"redial:20001"``): that chat dialogue is left out of
+        the conversation prior, so a replayed dialogue is never scored with its own answers."""
         from bot.controller import to_recommendations
 
         unknown = [r for r in rankers if r not in self.RANKERS]
         if unknown:
             raise InvalidInputError(f"unknown ranker {unknown[0]!r}; choose from {', '.join(self.RANKERS)}")
-        profile = state.to_profile()
+        profile = state.to_profile().model_copy(update={"held_out_dialogue": held_out_dialogue})
         ranker = self.toolbox.ranker
         gathered = ranker.gather(profile)
         out: dict[str, list[Recommendation]] = {}

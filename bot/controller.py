@@ -48,6 +48,8 @@ SOURCE_TOOL = {
     "cf_knn": ("cf_score", "knn"),
     "cf_svd": ("cf_score", "svd"),
     "popularity": ("cf_score", "popularity prior"),
+    "chat": ("cf_score", "conversation prior"),
+    "chat_co": ("cf_score", "conversation co-mentions"),
     "vector": ("vector_search", "description"),
     "explain": ("kg_lookup", "paths"),
 }
@@ -184,7 +186,8 @@ def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator
     referenced = {r.item_id for r in references}
     found.liked_items = [i for i in found.liked_items if i not in referenced]
     found.disliked_items = [i for i in found.disliked_items if i not in referenced]
-    new_state = apply_extraction(state, found, strip_mentions(text, toolbox.index))
+    cut = instruction_start(text)  # what is addressed to the system describes no taste either
+    new_state = apply_extraction(state, found, strip_mentions(text[:cut], toolbox.index))
     new_state.turns += 1
     why: Reference | None = None
     for ref in references:
@@ -226,12 +229,11 @@ def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator
     new_state.last_recommendations = shown or new_state.last_recommendations
     allowed = set(new_state.liked_items) | set(new_state.disliked_items)
     started = time.perf_counter()
-    text_out, writer = context.writer.write(
+    text_out, writer, rejections = context.writer.write(
         recommendations, understood(new_state, toolbox), _labels(degraded), ambiguous, allowed
     )
-    trace.append(
-        ToolStep(name="writer", args={"kind": writer}, summary=f"{len(text_out)} characters", ms=_ms(started))
-    )
+    summary = f"{len(text_out)} characters" + "".join(f"; draft rejected: {r}" for r in rejections)
+    trace.append(ToolStep(name="writer", args={"kind": writer}, summary=summary[:1000], ms=_ms(started)))
     yield DoneEvent(
         reply=Reply(
             session_id="",
@@ -281,6 +283,8 @@ def _labels(degraded: list[str]) -> list[str]:
         "cf_knn": "ratings",
         "cf_svd": "ratings",
         "popularity": "ratings",
+        "chat": "conversation data",
+        "chat_co": "conversation data",
         "llm": "the language model",
     }
     return list(dict.fromkeys(names.get(d, d) for d in degraded))

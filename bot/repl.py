@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import prompts
 from bot.agent import Recommender
@@ -25,6 +26,8 @@ def run_repl(settings: Settings, show_trace: bool = False) -> int:
                 text = input("you> ")
             except EOFError:
                 break
+            if not sys.stdin.isatty():
+                print(text)  # piped input: show it, so the output reads as a transcript
             command = text.strip().lower()
             if command in {"quit", "exit"}:
                 break
@@ -33,6 +36,7 @@ def run_repl(settings: Settings, show_trace: bool = False) -> int:
                 print("parley> Starting over.")
                 continue
             print("parley> ", end="", flush=True)
+            started = time.perf_counter()
             for event in session.stream(text):
                 if isinstance(event, ToolStepEvent) and show_trace:
                     print(
@@ -45,6 +49,10 @@ def run_repl(settings: Settings, show_trace: bool = False) -> int:
                     print(event.text.replace("\n", "\n        "), end="", flush=True)
                 elif isinstance(event, DoneEvent):
                     print()
+                    if show_trace:
+                        writer = [s for s in event.reply.trace if s.name == "writer"]
+                        how = f"{writer[-1].args.get('kind')}, {writer[-1].summary}" if writer else "none"
+                        print(f"  [turn: {time.perf_counter() - started:.1f} s; writer: {how}]")
     finally:
         recommender.close()
     return 0

@@ -127,12 +127,13 @@ class GroundedWriter:
         degraded: list[str],
         ambiguous: list[str],
         allowed_items: set[int],
-    ) -> tuple[str, str]:
-        """(text, "llm" | "template")."""
+    ) -> tuple[str, str, list[str]]:
+        """(text, "llm" | "template", the validator's objections to rejected drafts)."""
         fallback = template_text(recommendations, understood, degraded, ambiguous)
         if self.llm is None or not recommendations:
-            return fallback, "template"
+            return fallback, "template", []
         feedback = ""
+        rejections: list[str] = []
         for _attempt in range(2):
             messages = [
                 ChatMessage(role="system", content=prompts.render("writer_system.j2")),
@@ -152,15 +153,16 @@ class GroundedWriter:
                 if not self._failure_logged:
                     log.warning("LLM writer unavailable, using the template writer: %s", error)
                     self._failure_logged = True
-                return fallback, "template"
+                return fallback, "template", [*rejections, f"LLM unavailable: {error}"]
             problems = self.validator.problems(draft, recommendations, allowed_items, understood)
             if not problems:
                 self._failure_logged = False
                 prefix = template_prefix(degraded, ambiguous)
-                return (prefix + draft).strip(), "llm"
+                return (prefix + draft).strip(), "llm", rejections
             feedback = "; ".join(problems[:3])
+            rejections.append(feedback)
             log.info("writer draft rejected: %s", feedback)
-        return fallback, "template"
+        return fallback, "template", rejections
 
 
 def template_prefix(degraded: list[str], ambiguous: list[str]) -> str:

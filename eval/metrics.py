@@ -108,6 +108,7 @@ SOURCE_TOOLS = {"kg": {"kg_lookup"}, "cf": {"cf_score", "trending"}, "vector": {
 RELATION_FIELDS = {
     "shared_director": ("directors",),
     "shared_cast": ("cast",),
+    "shared_person": ("directors", "cast"),  # one person, directing one film and acting in the other
     "shared_keyword": ("keywords",),
     "shared_genre": ("genres",),
 }
@@ -168,6 +169,17 @@ def _cf_claim(rec: Recommendation, ev: dict[str, Any], state: DialogueState, fac
     if kind in ("popular", "trending"):
         n = ev.get("n_ratings")
         return isinstance(n, int) and n > 0 and n == facts(rec.item_id).get("popularity")
+    if kind == "chat_recommended":  # a replay leaves its own dialogue out: the count may be lower
+        n, recorded = ev.get("n_dialogues"), facts(rec.item_id).get("chat_recommended")
+        return isinstance(n, int) and isinstance(recorded, int) and 0 < n <= recorded
+    if kind == "chat_co_recommended":
+        via, counts = [int(v) for v in ev.get("via") or []], list(ev.get("counts") or [])
+        recorded = facts(rec.item_id).get("chat_co_recommended") or {}
+        return (
+            bool(via)
+            and len(via) == len(counts)
+            and all(v in liked and 0 < int(c) <= int(recorded.get(v, 0)) for v, c in zip(via, counts, strict=True))  # type: ignore[union-attr]
+        )
     return False
 
 

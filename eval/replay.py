@@ -7,6 +7,8 @@ the dialogue). Targets outside the catalogue are misses (and reported as ``catal
 The state: seeker-liked mentions (ReDial label liked, INSPIRED any seeker mention) -> liked items,
 disliked -> disliked items, recommender mentions without a label -> already recommended (excluded),
 the last three seeker messages -> mood, genre names in the seeker's messages -> genres.
+The replayed dialogue is left out of the conversation prior (``data/chat_mentions.csv`` is built
+from the ReDial development half): leave-one-dialogue-out, so no case sees its own answers.
 """
 
 from __future__ import annotations
@@ -125,7 +127,9 @@ def replay(
     for case in progress(cases):
         state = build_state(case, catalogue, find_genres)
         started = time.perf_counter()
-        ranked_by = recommender.rank_all(state, k=K, rankers=tuple(rankers))
+        ranked_by = recommender.rank_all(
+            state, k=K, rankers=tuple(rankers), held_out_dialogue=f"{corpus}:{case.dialogue_id}"
+        )
         ms = (time.perf_counter() - started) * 1000.0  # all rankers: sources asked once, fused per ranker
         for name in rankers:
             recs = ranked_by[name]

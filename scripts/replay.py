@@ -59,7 +59,9 @@ def read_cases(corpus: str, catalogue_ids: set[int], limit: int | None) -> list[
     return list(reader(path, crosswalk, limit=limit))
 
 
-def build_profile(case: ReplayCase, catalogue_ids: set[int], find_genres: Any) -> PreferenceProfile:
+def build_profile(
+    case: ReplayCase, catalogue_ids: set[int], find_genres: Any, corpus: str
+) -> PreferenceProfile:
     liked, disliked, recommended = split_context(case, catalogue_ids)
     text = " ".join(case.seeker_text)
     return PreferenceProfile(
@@ -68,6 +70,7 @@ def build_profile(case: ReplayCase, catalogue_ids: set[int], find_genres: Any) -
         recommended=tuple(recommended),
         description=" ".join(case.seeker_text[-3:])[-2000:],
         genres_in=tuple(find_genres(text)),
+        held_out_dialogue=f"{corpus}:{case.dialogue_id}",  # leave-one-out for the conversation prior
     )
 
 
@@ -129,7 +132,11 @@ def sources_of(name: str) -> list[str] | None:
 
 
 def tune(
-    ranker: Ranker, items: list[tuple[ReplayCase, PreferenceProfile]], log: Any, rounds: int = 1
+    ranker: Ranker,
+    items: list[tuple[ReplayCase, PreferenceProfile]],
+    log: Any,
+    rounds: int = 1,
+    fields: Sequence[str] | None = None,
 ) -> RankerWeights:
     """Coordinate search over the fusion weights on cached candidates, maximising fused R@10
     (mean of the full and dedup protocols)."""
@@ -148,11 +155,16 @@ def tune(
         "vector": [0.0, 0.2, 0.5, 0.8, 1.2],
         "popularity": [0.0, 0.2, 0.4, 0.8, 1.2],
         "trending": [0.0, 0.2, 0.4, 0.8, 1.2, 2.0],
+        "chat": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0],
+        "chat_co": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0],
         "person": [0.2],
         "genre": [0.0, 0.005, 0.01, 0.02, 0.05],
+        "chat_alone": [0.0, 0.1, 0.25, 0.5, 1.0],
         "rrf_k": [5.0, 10.0, 20.0, 40.0, 60.0],
         "mmr_lambda": [0.7, 0.85, 0.95, 1.0],
     }
+    if fields:
+        grid = {f: v for f, v in grid.items() if f in fields}
     best = ranker.weights
     best_score = score(best)
     log(f"start {best_score} {best.model_dump()}")
@@ -179,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tune", action="store_true", help="grid-search the fusion weights")
     parser.add_argument("--tune-every", type=int, default=1, help="tune on every n-th case")
     parser.add_argument("--tune-rounds", type=int, default=1)
+    parser.add_argument("--tune-fields", nargs="*", default=None, help="only these weights")
     args = parser.parse_args(argv)
 
     from bot.settings import Settings, store_config
@@ -201,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     cases = read_cases(args.corpus, catalogue_ids, args.limit)
-    items = [(c, build_profile(c, catalogue_ids, find_genres)) for c in cases]
+    items = [(c, build_profile(c, catalogue_ids, find_genres, args.corpus)) for c in cases]
     all_targets = [t for c in cases for t in c.targets]
     excluded_targets = sum(1 for c, p in items for t in c.targets if t is not None and t in p.excluded_items)
     print(f"{args.corpus}: {len(cases)} cases, {len(all_targets)} targets", file=sys.stderr)
@@ -221,7 +234,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     cached = [CachedSource(name, table) for name, table in tables.items()]
     replay = Ranker(toolbox.items, cached, toolbox.ranker.weights)
     if args.tune:
-        tune(replay, items[:: args.tune_every], lambda msg: print(msg, file=sys.stderr), args.tune_rounds)
+        tune(
+            replay,
+            items[:: args.tune_every],
+            lambda msg: print(msg, file=sys.stderr),
+            args.tune_rounds,
+            args.tune_fields,
+        )
 
     per_case, _ = evaluate(replay, items, RANKERS, sources_of)
     # end-to-end latency of the live ranker (stores + fusion + explanation) on a sample of cases

@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from retrieval.chat_mentions import ChatMentions
 from retrieval.errors import ParleyError
 from tools.base import Evidence, Tool
 from tools.cf_score import CfScore
 from tools.cf_view import CFModelView
+from tools.chat_sources import ChatCoSource, ChatPriorSource
 from tools.item_table import ItemTable
 from tools.kg_index import index_from_catalogue, index_from_graph
 from tools.kg_lookup import KgLookup, path_evidence
@@ -43,6 +45,7 @@ class Toolbox:
             log.warning("graph unavailable, entity index built from the catalogue: %s", error)
             self.index = index_from_catalogue(catalogue)
         self.cf_score = CfScore(self.cf_view)
+        self.chat_mentions = ChatMentions.load(stores.config.data_dir)
         self.vector_search = VectorSearch(stores.vectors())
         self.kg_lookup = KgLookup(stores.graph(), self.index)
         self.sources: list[CandidateSource] = [
@@ -52,6 +55,8 @@ class Toolbox:
             VectorSource(stores.vectors(), self.items),
             PopularitySource(self.cf_score.popularity, self.items),
             TrendingSource(self.items),
+            ChatPriorSource(self.chat_mentions, self.items),
+            ChatCoSource(self.chat_mentions, self.items),
         ]
         self.ranker = Ranker(self.items, self.sources, weights, explain=self.explain)
         self._warm_up()
@@ -81,10 +86,12 @@ class Toolbox:
 
     @staticmethod
     def ranker_sources(name: str) -> list[str] | None:
-        """Source names of one of the compared rankers (None = all, the fused ranker)."""
+        """Source names of one of the compared rankers (None = all, the fused ranker): popularity =
+        ratings count, recent ratings and the conversation prior; cf = item KNN, SVD fold-in and
+        conversation co-mentions (collaborative signals from ratings and from chats)."""
         return {
-            "popularity": ["popularity", "trending"],
-            "cf": ["cf_knn", "cf_svd"],
+            "popularity": ["popularity", "trending", "chat"],
+            "cf": ["cf_knn", "cf_svd", "chat_co"],
             "kg": ["kg"],
             "vector": ["vector"],
             "fused": None,

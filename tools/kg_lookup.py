@@ -44,16 +44,27 @@ def path_evidence(path: dict[str, Any]) -> Evidence:
     nodes = path.get("nodes") or []
     via = nodes[1] if len(nodes) > 2 else {}
     rels = [r.get("type") for r in path.get("relationships", [])]
-    kind = {"DIRECTED": "shared_director", "ACTED_IN": "shared_cast", "HAS_KEYWORD": "shared_keyword"}.get(
-        rels[0] if rels else "", "shared_genre"
-    )
+    to_source, to_target = (rels[0], rels[-1]) if rels else ("", "")
     name = str(via.get("name") or via.get("id") or "")
     title = str(nodes[0].get("name", "")) if nodes else str(path.get("source", ""))
-    summary = {
-        "shared_director": f"directed by {name}, like {title}",
-        "shared_cast": f"with {name}, who is also in {title}",
-        "shared_keyword": f"also about {name}, like {title}",
-    }.get(kind, f"also {name}, like {title}")
+    people = {"DIRECTED", "ACTED_IN"}
+    if to_source in people and to_target in people and to_source != to_target:
+        # one person in two roles: say which role goes with which film
+        kind = "shared_person"
+        summary = (
+            f"with {name}, who directed {title}"
+            if to_target == "ACTED_IN"
+            else f"directed by {name}, who is in {title}"
+        )
+    else:
+        kind = {"DIRECTED": "shared_director", "ACTED_IN": "shared_cast", "HAS_KEYWORD": "shared_keyword"}.get(
+            to_source, "shared_genre"
+        )
+        summary = {
+            "shared_director": f"directed by {name}, like {title}",
+            "shared_cast": f"with {name}, who is also in {title}",
+            "shared_keyword": f"also about {name}, like {title}",
+        }.get(kind, f"also {name}, like {title}")
     return Evidence(source="kg", kind=kind, summary=summary, facts=path)
 
 

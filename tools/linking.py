@@ -279,7 +279,20 @@ class EntityIndex:
         if len(words) >= 2 and capitalised and key in self._people:
             return build("person", self._person_candidates(key, fuzzy=False))
         fuzzy_ok = budget[0] > 0
-        if fuzzy_ok and title_ok and capitalised and edges_ok and len(key) >= 6 and content_words:
+        # a word of a longer capitalised name ("The Flibbertigibbet Chronicles") is not a misspelt title
+        in_longer_name = any(
+            0 <= n < len(tokens) and tokens[n][0][:1].isupper() and fold(tokens[n][0]) not in COMMON_WORDS
+            for n in (start - 1, end)
+        )
+        if (
+            fuzzy_ok
+            and title_ok
+            and capitalised
+            and edges_ok
+            and len(key) >= 6
+            and content_words
+            and not (len(words) == 1 and in_longer_name)
+        ):
             budget[0] -= 1
             match = process.extractOne(key, self._title_keys, scorer=fuzz.ratio, score_cutoff=88.0)
             if match is not None:

@@ -30,6 +30,11 @@ class PreferenceProfile(BaseModel):
     seen: tuple[int, ...] = ()
     rejected: tuple[int, ...] = ()
     recommended: tuple[int, ...] = ()
+    held_out_dialogue: str | None = Field(
+        default=None,
+        max_length=200,
+        description="corpus replay only: a chat dialogue the conversation prior must not count",
+    )
 
     @model_validator(mode="after")
     def _year_range_ordered(self) -> PreferenceProfile:

@@ -44,6 +44,8 @@ FACTS: dict[int, dict[str, Any]] = {
         "keywords": [],
         "genres": ["Crime"],
         "popularity": 192,
+        "chat_recommended": 12,
+        "chat_co_recommended": {6: 3},
     },
 }
 
@@ -144,3 +146,18 @@ def test_evaluate_dialogue_by_hand() -> None:
         "reason_traceability": 0.5,
         "latency_ms": {"p50": 10.0, "p95": 30.0},
     }
+
+
+def test_conversation_reasons_are_checked_against_the_recorded_counts() -> None:
+    def reason(**evidence: Any) -> Reason:
+        return Reason(text="c", source="cf", evidence=evidence)
+
+    prior_ok = reason(kind="chat_recommended", n_dialogues=11)  # a replay left one dialogue out
+    prior_inflated = reason(kind="chat_recommended", n_dialogues=13)
+    co_ok = reason(kind="chat_co_recommended", via=[6], counts=[3])
+    co_inflated = reason(kind="chat_co_recommended", via=[6], counts=[4])
+    co_not_liked = reason(kind="chat_co_recommended", via=[16], counts=[1])
+    recs = [_rec(858, prior_ok, prior_inflated, co_ok, co_inflated, co_not_liked)]
+    assert reason_traceability(recs, LIKES_HEAT, [CF], facts) == (2, 5)
+    # Heat not liked: the co-mention claim does not hold
+    assert reason_traceability(recs, DialogueState(), [CF], facts) == (1, 5)

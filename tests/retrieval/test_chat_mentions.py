@@ -1,0 +1,56 @@
+"""The conversation prior's counts, by hand, and leaving a dialogue out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from retrieval.chat_mentions import ChatMentions
+
+# d1: seeker names 6 (Heat), recommender names 858 and 16; d2: seeker 6, recommender 858;
+# d3: recommender 16 only
+MENTIONS = [
+    ("d1", 6, "seeker"),
+    ("d1", 858, "recommender"),
+    ("d1", 16, "recommender"),
+    ("d2", 6, "seeker"),
+    ("d2", 858, "recommender"),
+    ("d3", 16, "recommender"),
+]
+
+
+def test_counts_by_hand() -> None:
+    chats = ChatMentions(MENTIONS)
+    assert chats.n_dialogues == 3
+    assert chats.recommended() == {858: 2, 16: 2}
+    # Heat mentioned in d1 and d2: 858 recommended in both, 16 in d1 only
+    assert chats.co_recommended([6]) == {858: {6: 2}, 16: {6: 1}}
+    # 858 and 16 recommended together in d1: each counts for the other
+    assert chats.co_recommended([858]) == {16: {858: 1}}
+    assert dict(chats.co_to[858]) == {6: 2, 16: 1}
+
+
+def test_leaving_a_dialogue_out_removes_its_own_answers() -> None:
+    chats = ChatMentions(MENTIONS)
+    assert chats.recommended(held_out="d1") == {858: 1, 16: 1}
+    assert chats.recommended(held_out="d3") == {858: 2, 16: 1}
+    assert chats.co_recommended([6], held_out="d1") == {858: {6: 1}}
+    assert chats.co_recommended([6], held_out="d2") == {858: {6: 1}, 16: {6: 1}}
+    # an unknown held-out id changes nothing
+    assert chats.recommended(held_out="nope") == chats.recommended()
+
+
+def test_load_reads_the_file_and_an_absent_file_is_empty(tmp_path: Path) -> None:
+    assert ChatMentions.load(tmp_path).n_dialogues == 0
+    (tmp_path / "chat_mentions.csv").write_text(
+        "dialogue_id,item_id,role\n" + "".join(f"{d},{i},{r}\n" for d, i, r in MENTIONS), encoding="utf-8"
+    )
+    loaded = ChatMentions.load(tmp_path)
+    assert loaded.recommended() == ChatMentions(MENTIONS).recommended()
+
+
+def test_bundled_file_covers_the_redial_development_half() -> None:
+    chats = ChatMentions.load(Path(__file__).resolve().parents[2] / "data")
+    assert chats.n_dialogues >= 600
+    assert all(d.startswith("redial:") for d in chats.mentioned_in)
+    top = [item for item, _ in chats.recommended().most_common(50)]
+    assert 122904 in top  # Deadpool (2016), one of the most recommended films in ReDial

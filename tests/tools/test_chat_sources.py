@@ -1,0 +1,61 @@
+"""Conversation sources: ranking by hand, hard exclusions, wanted genres, the held-out dialogue."""
+
+from __future__ import annotations
+
+from retrieval.chat_mentions import ChatMentions
+from tools.chat_sources import ChatCoSource, ChatPriorSource
+from tools.item_table import ItemRow, ItemTable
+from tools.profile import PreferenceProfile
+
+ROWS = {
+    6: ItemRow(6, "Heat", 1995, frozenset({"Crime", "Action"}), popularity=102),
+    16: ItemRow(16, "Casino", 1995, frozenset({"Crime"}), popularity=80),
+    858: ItemRow(858, "The Godfather", 1972, frozenset({"Crime"}), popularity=192),
+    1: ItemRow(1, "Toy Story", 1995, frozenset({"Animation", "Comedy"}), popularity=215),
+}
+MENTIONS = [
+    ("d1", 6, "seeker"),
+    ("d1", 858, "recommender"),
+    ("d1", 1, "recommender"),
+    ("d2", 6, "seeker"),
+    ("d2", 858, "recommender"),
+    ("d3", 1, "recommender"),
+    ("d4", 1, "recommender"),
+    ("d4", 16, "recommender"),
+]
+
+
+def _sources() -> tuple[ChatPriorSource, ChatCoSource]:
+    chats, items = ChatMentions(MENTIONS), ItemTable(ROWS)
+    return ChatPriorSource(chats, items), ChatCoSource(chats, items)
+
+
+def test_prior_ranks_by_recommending_dialogues_with_evidence() -> None:
+    prior, _ = _sources()
+    found = prior.candidates(PreferenceProfile(), 10)
+    assert [s.item_id for s in found] == [1, 858, 16]  # 3, 2 and 1 dialogues
+    assert found[0].evidence[0].facts["n_dialogues"] == 3
+    assert "3 conversations" in found[0].evidence[0].summary
+
+
+def test_prior_respects_exclusions_genres_and_the_held_out_dialogue() -> None:
+    prior, _ = _sources()
+    assert [s.item_id for s in prior.candidates(PreferenceProfile(rejected=(1,)), 10)] == [858, 16]
+    assert [s.item_id for s in prior.candidates(PreferenceProfile(genres_in=("Crime",)), 10)] == [858, 16]
+    held_out = prior.candidates(PreferenceProfile(held_out_dialogue="d1"), 10)
+    assert {s.item_id: s.evidence[0].facts["n_dialogues"] for s in held_out} == {1: 2, 858: 1, 16: 1}
+
+
+def test_co_mentions_follow_the_liked_movies() -> None:
+    _, co = _sources()
+    assert co.candidates(PreferenceProfile(), 10) == []  # nothing liked: nothing to go on
+    found = co.candidates(PreferenceProfile(liked_items=(6,)), 10)
+    assert [s.item_id for s in found] == [858, 1]  # with Heat: 858 in d1 and d2, Toy Story in d1
+    assert found[0].evidence[0].facts == {"via": [6], "counts": [2], "corpus": "ReDial"}
+    assert "Heat" in found[0].evidence[0].summary
+    # leaving d1 out, Toy Story was never recommended next to Heat
+    assert [s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,), held_out_dialogue="d1"), 10)] == [
+        858
+    ]
+    # a liked movie is never its own candidate, and seen ones are excluded
+    assert [s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,), seen=(858,)), 10)] == [1]
