@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 import prompts
 from bot.agent import Recommender
@@ -18,41 +19,55 @@ def run_repl(settings: Settings, show_trace: bool = False) -> int:
     except ParleyError as error:
         print(f"parley chat: {error}", file=sys.stderr)
         return 2
-    print(prompts.render("greeting.j2"))
-    session = recommender.new_session()
     try:
-        while True:
-            try:
-                text = input("you> ")
-            except EOFError:
-                break
-            if not sys.stdin.isatty():
-                print(text)  # piped input: show it, so the output reads as a transcript
-            command = text.strip().lower()
-            if command in {"quit", "exit"}:
-                break
-            if command == "reset":
-                session = recommender.new_session()
-                print("parley> Starting over.")
-                continue
-            print("parley> ", end="", flush=True)
-            started = time.perf_counter()
-            for event in session.stream(text):
-                if isinstance(event, ToolStepEvent) and show_trace:
-                    print(
-                        f"\n  [{event.step.name} {event.step.args} -> {event.step.summary}, {event.step.ms} ms]",
-                        end="",
-                    )
-                elif isinstance(event, RecommendationsEvent) and show_trace:
-                    print(f"\n  [ranked: {[r.title for r in event.recommendations]}]\n        ", end="")
-                elif isinstance(event, TextChunkEvent):
-                    print(event.text.replace("\n", "\n        "), end="", flush=True)
-                elif isinstance(event, DoneEvent):
-                    print()
-                    if show_trace:
-                        writer = [s for s in event.reply.trace if s.name == "writer"]
-                        how = f"{writer[-1].args.get('kind')}, {writer[-1].summary}" if writer else "none"
-                        print(f"  [turn: {time.perf_counter() - started:.1f} s; writer: {how}]")
+        chat_loop(recommender, show_trace, echo=not sys.stdin.isatty())
     finally:
         recommender.close()
     return 0
+
+
+def _prompt() -> str:
+    return input("you> ")
+
+
+def chat_loop(
+    recommender: Recommender,
+    show_trace: bool = False,
+    echo: bool = False,
+    read: Callable[[], str] = _prompt,
+    write: Callable[[str], None] = lambda text: print(text, end="", flush=True),
+) -> None:
+    """Read lines until EOF or "quit"; "reset" starts a new session. ``echo`` repeats each line read
+    (piped input), so the output reads as a transcript; ``show_trace`` adds each tool step, the
+    ranked titles, the turn's time and how the reply was written."""
+    write(prompts.render("greeting.j2") + "\n")
+    session = recommender.new_session()
+    while True:
+        try:
+            text = read()
+        except EOFError:
+            break
+        if echo:
+            write(text + "\n")
+        command = text.strip().lower()
+        if command in {"quit", "exit"}:
+            break
+        if command == "reset":
+            session = recommender.new_session()
+            write("parley> Starting over.\n")
+            continue
+        write("parley> ")
+        started = time.perf_counter()
+        for event in session.stream(text):
+            if isinstance(event, ToolStepEvent) and show_trace:
+                write(f"\n  [{event.step.name} {event.step.args} -> {event.step.summary}, {event.step.ms} ms]")
+            elif isinstance(event, RecommendationsEvent) and show_trace:
+                write(f"\n  [ranked: {[r.title for r in event.recommendations]}]\n        ")
+            elif isinstance(event, TextChunkEvent):
+                write(event.text.replace("\n", "\n        "))
+            elif isinstance(event, DoneEvent):
+                write("\n")
+                if show_trace:
+                    writer = [s for s in event.reply.trace if s.name == "writer"]
+                    how = f"{writer[-1].args.get('kind')}, {writer[-1].summary}" if writer else "none"
+                    write(f"  [turn: {time.perf_counter() - started:.1f} s; writer: {how}]\n")

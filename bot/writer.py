@@ -73,10 +73,13 @@ class DraftValidator:
             for n, r in enumerate(recommendations)
             for m in re.finditer(re.escape(r.title), text, re.I)
         )
+        allowed_years: set[str] = set()  # the year of a film the person named ("Groundhog Day (1993)")
         for mention in self.index.find_mentions(text):
             if mention.kind == "item":
-                if not any(c.item_id in allowed for c in mention.candidates):
+                known = [c for c in mention.candidates if c.item_id in allowed]
+                if not known:
                     found.append(f"it names {mention.mention!r}, which is not one of the recommended movies")
+                allowed_years.update(str(c.year) for c in known if c.year is not None)
             elif mention.kind == "person":
                 name = fold(mention.best.name)
                 if name not in evidence_text:
@@ -87,7 +90,7 @@ class DraftValidator:
                 if about is not None and name not in fold(f"{about.title} {about.reasons!r}"):
                     found.append(f"it ties {mention.mention!r} to {about.title}, which its reasons do not")
         for year in re.findall(r"\b(?:19|20)\d\d\b", text):
-            if year not in evidence_text:
+            if year not in evidence_text and year not in allowed_years:
                 found.append(f"the year {year} is not in the evidence")
         found.extend(mislabelled_years(text, recommendations))
         invented = unsupported_words(text, f"{evidence_text} {context}")

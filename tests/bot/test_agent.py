@@ -248,3 +248,16 @@ def test_validator_checks_which_film_a_person_is_tied_to(rec: Recommender) -> No
     bad = f"{other.title} is a good pick: {person} is also in Heat."
     assert not [p for p in validator.problems(good, recs, {6}) if "ties" in p or "evidence" in p]
     assert any("ties" in p for p in validator.problems(bad, recs, {6}))
+
+
+def test_validator_accepts_the_year_of_a_liked_film_but_not_a_stray_year(rec: Recommender) -> None:
+    from bot.writer import DraftValidator
+
+    recs = [r for r in rec.new_session().respond("I loved Heat").recommendations if r.year != 1995]
+    assert recs and "1995" not in repr([r.reasons for r in recs])  # Heat's year is in no evidence
+    validator = DraftValidator(rec.toolbox.index)
+    body = " ".join(f"{r.title}: {r.reasons[0].text}." for r in recs)
+    liked_year = f"Since you loved Heat (1995), here goes. {body}"
+    stray_year = f"Since you loved Heat (1907), here goes. {body}"
+    assert not [p for p in validator.problems(liked_year, recs, {6}) if "year" in p]
+    assert any("1907" in p for p in validator.problems(stray_year, recs, {6}))
