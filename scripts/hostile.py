@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.settings import Settings, offline_environment
 from tests.reliability.hostile_checks import (
     Tally,
+    poster,
     prompt_markers,
     run_http,
     run_python,
@@ -83,15 +84,7 @@ def main() -> int:
     if not args.skip_http:
         server, url = _serve(build_app(recommender, settings))
         with httpx.Client(base_url=url, timeout=60) as client:
-
-            def post(body: bytes, content_type: str, path: str) -> tuple[int, Any]:
-                response = client.post(path, content=body, headers={"content-type": content_type})
-                try:
-                    return response.status_code, response.json()
-                except ValueError:
-                    return response.status_code, response.text
-
-            tallies.append(run_http(post, items, markers, prefix=f"hostile-{int(time.time())}"))
+            tallies.append(run_http(poster(client), items, markers, prefix=f"hostile-{int(time.time())}"))
         server.should_exit = True
         print(tallies[-1].summary(), f"({time.perf_counter() - started:.0f} s)", flush=True)
     after = store_counts(stores.graph(), stores.vectors())

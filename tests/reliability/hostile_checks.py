@@ -99,6 +99,19 @@ def run_python(recommender: Any, inputs: Iterable[HostileInput], markers: list[s
     return tally
 
 
+def poster(client: Any) -> Post:
+    """``post`` for ``run_http`` over an httpx / Starlette test client: (status, JSON or text)."""
+
+    def post(body: bytes, content_type: str, path: str) -> tuple[int, Any]:
+        response = client.post(path, content=body, headers={"content-type": content_type})
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, response.text
+
+    return post
+
+
 def run_http(post: Post, inputs: Iterable[HostileInput], markers: list[str], prefix: str = "h") -> Tally:
     """Each input over POST /api/chat (message inputs in their own session id), then NORMAL."""
     tally = Tally("http")

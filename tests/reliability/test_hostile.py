@@ -4,7 +4,6 @@ generated corpus; ``scripts/hostile.py`` runs all of it), plus the read-only gua
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +11,7 @@ from fastapi.testclient import TestClient
 import retrieval.graph
 from bot.agent import Recommender
 from retrieval.errors import GraphQueryError
-from tests.reliability.hostile_checks import prompt_markers, run_http, run_python, store_counts
+from tests.reliability.hostile_checks import poster, prompt_markers, run_http, run_python, store_counts
 from tests.reliability.hostile_corpus import CYPHER, corpus, sample
 from tools.engine import Toolbox
 from tools.kg_lookup import KgLookupArgs
@@ -56,13 +55,7 @@ def test_python_api_survives_the_sample(recommender: Recommender, toolbox: Toolb
 
 
 def test_http_api_survives_the_sample(client: TestClient, toolbox: Toolbox) -> None:
-    def post(body: bytes, content_type: str, path: str) -> tuple[int, Any]:
-        response = client.post(path, content=body, headers={"content-type": content_type})
-        try:
-            return response.status_code, response.json()
-        except ValueError:
-            return response.status_code, response.text
-
+    post = poster(client)
     before = _counts(toolbox)
     tally = run_http(post, sample(SAMPLE), prompt_markers(), prefix="test")
     assert tally.failures == [], tally.summary()
