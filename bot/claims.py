@@ -43,6 +43,7 @@ GENERIC_WORDS = frozenset(
     plot plots classic classics performance performances acting memorable
     """.split()
 )
+GENERIC_STEMS = frozenset(w[:STEM] for w in GENERIC_WORDS)
 
 
 def _words(text: str) -> list[str]:
@@ -51,7 +52,7 @@ def _words(text: str) -> list[str]:
 
 def unsupported_words(draft: str, evidence: str) -> list[str]:
     """Content words of ``draft`` (four letters or more) not supported by ``evidence`` nor generic."""
-    supported = {w[:STEM] for w in _words(evidence)} | {w[:STEM] for w in GENERIC_WORDS}
+    supported = {w[:STEM] for w in _words(evidence)} | GENERIC_STEMS
     found: list[str] = []
     for word in _words(draft):
         if len(word) < MIN_WORD or word[:STEM] in supported:

@@ -47,6 +47,7 @@ class AgentGraphState(TypedDict):
     found: dict[str, list[ScoredItem]]
     trace: list[ToolStep]
     called: list[str]  # signatures of the calls already run (a repeated call ends the loop)
+    profile: PreferenceProfile  # this turn's profile: defaults for the arguments the LLM leaves out
 
 
 class ToolAgentOutcome(BaseModel):
@@ -72,10 +73,8 @@ class ToolAgent:
         graph.add_conditional_edges("agent", self._route, {"tools": "tools", "end": END})
         graph.add_conditional_edges("tools", self._after_tools, {"agent": "agent", "end": END})
         self.graph = graph.compile()
-        self._profile = PreferenceProfile()
 
     def run(self, state: DialogueState, message: str) -> ToolAgentOutcome:
-        self._profile = state.to_profile()
         start: AgentGraphState = {
             "messages": [
                 ChatMessage(role="system", content=prompts.render("agent_system.j2")),
@@ -86,6 +85,7 @@ class ToolAgent:
             "found": {},
             "trace": [],
             "called": [],
+            "profile": state.to_profile(),
         }
         final = self.graph.invoke(start, {"recursion_limit": 2 * self.max_steps + 3})
         return ToolAgentOutcome(found=final["found"], trace=final["trace"], llm_calls=final["steps"])
@@ -128,7 +128,7 @@ class ToolAgent:
         trace = list(graph_state["trace"])
         for call in graph_state["pending"]:
             started = time.perf_counter()
-            arguments = self._with_session_defaults(call.name, dict(call.arguments))
+            arguments = with_session_defaults(call.name, dict(call.arguments), graph_state["profile"])
             reply, summary, ok = self._run_call(call.name, arguments, found)
             shown = {k: v[:20] if isinstance(v, list) else v for k, v in arguments.items()}
             trace.append(ToolStep(name=call.name, args=shown, summary=summary, ms=_ms(started), ok=ok))
@@ -155,23 +155,6 @@ class ToolAgent:
         for source, items in lists.items():
             found.setdefault(source, []).extend(items)
         return self._describe(result, lists), _summary(result, lists), True
-
-    def _with_session_defaults(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        profile = self._profile
-        excluded = sorted(profile.excluded_items)[:1000]
-        if name == "cf_score":
-            arguments.setdefault("liked_item_ids", list(profile.liked_items))
-            arguments.setdefault("disliked_item_ids", list(profile.disliked_items))
-            arguments.setdefault("exclude_item_ids", excluded)
-            arguments.setdefault("limit", 50)
-        elif name == "vector_search":
-            arguments.setdefault("exclude_item_ids", excluded)
-            arguments.setdefault("limit", 50)
-        elif name == "kg_lookup" and arguments.get("action") in ("neighbours", "paths"):
-            if not arguments.get("item_ids"):
-                arguments["item_ids"] = list(profile.liked_items)
-            arguments.setdefault("limit", 50 if arguments.get("action") == "neighbours" else 2)
-        return arguments
 
     def _describe(self, result: BaseModel, lists: dict[str, list[ScoredItem]]) -> str:
         """A short JSON rendering of a tool result for the LLM (ids, titles, first reason)."""
@@ -209,6 +192,24 @@ class ToolAgent:
             year_max=state.year_max,
             description=state.mood[-300:],
         )
+
+
+def with_session_defaults(name: str, arguments: dict[str, Any], profile: PreferenceProfile) -> dict[str, Any]:
+    """Arguments the LLM left out, filled from the session profile (liked/disliked ids, exclusions)."""
+    excluded = sorted(profile.excluded_items)[:1000]
+    if name == "cf_score":
+        arguments.setdefault("liked_item_ids", list(profile.liked_items))
+        arguments.setdefault("disliked_item_ids", list(profile.disliked_items))
+        arguments.setdefault("exclude_item_ids", excluded)
+        arguments.setdefault("limit", 50)
+    elif name == "vector_search":
+        arguments.setdefault("exclude_item_ids", excluded)
+        arguments.setdefault("limit", 50)
+    elif name == "kg_lookup" and arguments.get("action") in ("neighbours", "paths"):
+        if not arguments.get("item_ids"):
+            arguments["item_ids"] = list(profile.liked_items)
+        arguments.setdefault("limit", 50 if arguments.get("action") == "neighbours" else 2)
+    return arguments
 
 
 def candidate_lists(tool_name: str, result: BaseModel) -> dict[str, list[ScoredItem]]:

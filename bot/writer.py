@@ -96,9 +96,9 @@ class DraftValidator:
         invented = unsupported_words(text, f"{evidence_text} {context}")
         if len(invented) > MAX_UNSUPPORTED_WORDS:
             found.append("it claims things that are not in the reasons: " + ", ".join(invented[:6]))
-        named = sum(1 for r in recommendations if fold(r.title) in fold(text))
-        if recommendations and named < len(recommendations) - 1:
-            missing = [r.title for r in recommendations if fold(r.title) not in fold(text)]
+        folded = fold(text)
+        missing = [r.title for r in recommendations if fold(r.title) not in folded]
+        if len(missing) > 1:
             found.append("it leaves out " + ", ".join(missing[:3]))
         return found
 

@@ -24,16 +24,14 @@ class ChatMentions:
     """Mention counts from chat dialogues; empty when the file is absent (another catalogue)."""
 
     def __init__(self, mentions: Iterable[tuple[str, int, str]]) -> None:
-        self.recommended_in: dict[str, frozenset[int]] = {}
-        self.mentioned_in: dict[str, frozenset[int]] = {}
         recommended: defaultdict[str, set[int]] = defaultdict(set)
         mentioned: defaultdict[str, set[int]] = defaultdict(set)
         for dialogue_id, item_id, role in mentions:
             mentioned[dialogue_id].add(item_id)
             if role == "recommender":
                 recommended[dialogue_id].add(item_id)
-        self.recommended_in = {d: frozenset(v) for d, v in recommended.items()}
-        self.mentioned_in = {d: frozenset(v) for d, v in mentioned.items()}
+        self.recommended_in: dict[str, frozenset[int]] = {d: frozenset(v) for d, v in recommended.items()}
+        self.mentioned_in: dict[str, frozenset[int]] = {d: frozenset(v) for d, v in mentioned.items()}
         self.recommended_counts: Counter[int] = Counter(i for v in self.recommended_in.values() for i in v)
         self.co: defaultdict[int, Counter[int]] = defaultdict(Counter)  # i -> {j: co(i, j)}
         self.co_to: defaultdict[int, Counter[int]] = defaultdict(Counter)  # j -> {i: co(i, j)}

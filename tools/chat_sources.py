@@ -25,15 +25,20 @@ class ChatPriorSource:
     def __init__(self, mentions: ChatMentions, items: ItemTable) -> None:
         self.mentions = mentions
         self.items = items
+        self._ranked_all = self._ranked(None)  # the same every turn; a replay leaves one dialogue out
 
-    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
-        counts = self.mentions.recommended(profile.held_out_dialogue)
-        wanted = set(profile.genres_in)
-        excluded = profile.excluded_items
-        ranked = sorted(
-            counts.items(),
+    def _ranked(self, held_out: str | None) -> list[tuple[int, int]]:
+        """(item id, recommending dialogues), best first."""
+        return sorted(
+            self.mentions.recommended(held_out).items(),
             key=lambda kv: (-kv[1], -(row.popularity if (row := self.items.get(kv[0])) else 0), kv[0]),
         )
+
+    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
+        held_out = profile.held_out_dialogue
+        ranked = self._ranked_all if held_out is None else self._ranked(held_out)
+        wanted = set(profile.genres_in)
+        excluded = profile.excluded_items
         out = []
         for item_id, count in ranked:
             row = self.items.get(item_id)

@@ -113,9 +113,10 @@ class RankResult(BaseModel):
     degraded: list[str] = Field(default_factory=list, description="sources that failed this turn")
 
 
-# Stronger, more specific reasons first (a shared director says more than a shared genre).
-MMR_REFERENCE_RANK = 40
+MMR_REFERENCE_RANK = 40  # MMR rescales relevance between the best candidate and this rank
+# sources that know something about this person's taste (the conversation prior does not)
 TASTE_SOURCES = frozenset({"kg", "cf_knn", "cf_svd", "vector", "chat_co"})
+# Stronger, more specific reasons first (a shared director says more than a shared genre).
 EVIDENCE_PRIORITY = {
     "by_person": 0,
     "shared_director": 1,

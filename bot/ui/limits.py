@@ -10,6 +10,8 @@ import threading
 import time
 from collections import OrderedDict, deque
 
+import prompts
+
 WINDOW_S = 60.0
 
 
@@ -41,7 +43,6 @@ class RateLimiter:
             return None
 
     def message(self, retry_after: float) -> str:
-        return (
-            f"Too many messages: this conversation may send {self.per_minute} per minute. "
-            f"Please wait {retry_after:.0f} s and try again."
-        )
+        return prompts.render(
+            "rate_limited.j2", per_minute=self.per_minute, wait_s=f"{retry_after:.0f}"
+        ).strip()

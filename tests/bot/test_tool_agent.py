@@ -61,9 +61,9 @@ def test_the_llm_chooses_the_tools_and_gets_a_grounded_list(
         assert item.reasons
         assert {r.source for r in item.reasons} <= {"kg", "cf", "vector"}
     # the tool results were shown back to the LLM before its second call
-    agent_calls = [m for m, call in zip(llm.methods, llm.calls, strict=True) if m == "complete_with_tools"]
+    agent_calls = [call for m, call in zip(llm.methods, llm.calls, strict=True) if m == "complete_with_tools"]
     assert len(agent_calls) == 2
-    second = [c for m, c in zip(llm.methods, llm.calls, strict=True) if m == "complete_with_tools"][1]
+    second = agent_calls[1]
     assert any(msg.role == "tool" and msg.name == "vector_search" for msg in second)
 
 

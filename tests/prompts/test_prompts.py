@@ -28,6 +28,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "explain_reply.j2": {"title": "Collateral", "year": 2004, "reasons": ["directed by Michael Mann"]},
     "extract_system.j2": {"genres": ["Crime", "Drama"]},
     "greeting.j2": {},
+    "rate_limited.j2": {"per_minute": 30, "wait_s": "42"},
     "question.j2": {"slot": "era", "options": ["1990s", "2000s"], "acknowledgement": "Noted: you like Heat."},
     "template_reply.j2": {"items": [ITEM], "understood": "you like Heat", "degraded": [], "ambiguous": []},
     "writer_system.j2": {},
