@@ -95,9 +95,33 @@ class Recommender:
         if llm_extractor not in ("always", "when_unsure", "off"):
             raise InvalidInputError(f"unknown LLM extractor mode {llm_extractor!r}")
         self.llm_extractor = llm_extractor
+        self.agent_mode = agent_mode
+        self.agent_max_steps = agent_max_steps
         self.writer = GroundedWriter(llm, toolbox.index)
         self.tool_agent = tool_agent_for(toolbox, llm, agent_mode, agent_max_steps)
         self._stores: Stores | None = None
+
+    def with_options(
+        self,
+        *,
+        store: SessionStore | None = None,
+        llm: LLMBackend | None = None,
+        max_questions: int | None = None,
+    ) -> Recommender:
+        """The same toolbox, stores and options with another session store, LLM (e.g. a recording
+        wrapper) or question budget; None keeps the current one. For evaluation and benchmarks."""
+        rec = Recommender(
+            self.toolbox,
+            llm or self.llm,
+            store or self.store,
+            max_questions=self.max_questions if max_questions is None else max_questions,
+            k=self.k,
+            llm_extractor=self.llm_extractor,
+            agent_mode=self.agent_mode,
+            agent_max_steps=self.agent_max_steps,
+        )
+        rec._stores = self._stores
+        return rec
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Recommender:

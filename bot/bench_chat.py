@@ -15,13 +15,10 @@ import time
 from pathlib import Path
 
 from bot.agent import Recommender
-from bot.llm.factory import backend_from_settings
 from bot.llm.recording import RecordingBackend
 from bot.session_store import SqliteSessionStore
-from bot.settings import Settings, offline_environment, store_config
+from bot.settings import Settings
 from bot.types import DoneEvent, RecommendationsEvent
-from tools.engine import Toolbox
-from tools.stores import Stores
 
 DIALOGUES: tuple[tuple[str, ...], ...] = (
     ("I loved Heat, something similar please", "another one", "something older, from the 80s"),
@@ -52,22 +49,10 @@ def _line(label: str, samples: list[float]) -> str:
 
 
 def run_chat_bench(settings: Settings, turns: int) -> int:
-    offline_environment()
-    stores = Stores(store_config(settings))
-    toolbox = Toolbox(stores, settings.ranker_weights)
-    inner = backend_from_settings(settings)
-    llm = RecordingBackend(inner) if inner is not None else None
+    base = Recommender.from_settings(settings)
+    llm = RecordingBackend(base.llm) if base.llm is not None else None
     with tempfile.TemporaryDirectory(prefix="parley-bench-chat-") as tmp:
-        rec = Recommender(
-            toolbox,
-            llm,
-            SqliteSessionStore(Path(tmp) / "sessions.sqlite3"),
-            max_questions=settings.max_questions,
-            k=settings.recommendations_per_turn,
-            agent_mode=settings.agent_mode,
-            agent_max_steps=settings.agent_max_steps,
-            llm_extractor=settings.llm_extractor,
-        )
+        rec = base.with_options(store=SqliteSessionStore(Path(tmp) / "sessions.sqlite3"), llm=llm)
         print(f"[bench chat] backend={settings.llm} agent_mode={settings.agent_mode} "
               f"llm_extractor={settings.llm_extractor} turns={turns}")  # fmt: skip
         rec.new_session().respond("I loved Heat")  # warm-up (caches, model load), not counted
@@ -95,7 +80,7 @@ def run_chat_bench(settings: Settings, turns: int) -> int:
                         llm.records.clear()
         print(_line("recommendation list", list_ms))
         print(_line("full reply", total_ms))
-    stores.close()
+    base.close()
     return 0
 
 

@@ -49,12 +49,7 @@ def _progress(desc: str) -> Any:
 
 def build_recommender(llm: str, out: Path, agent_mode: str = "auto") -> Recommender:
     base = Recommender.from_settings(Settings(llm=llm, agent_mode=agent_mode))  # type: ignore[arg-type]
-    store = SqliteSessionStore(out / "sessions.sqlite3")
-    rec = Recommender(
-        base.toolbox, base.llm, store, max_questions=base.max_questions, k=base.k, agent_mode=agent_mode
-    )
-    rec._stores = base._stores
-    return rec
+    return base.with_options(store=SqliteSessionStore(out / "sessions.sqlite3"))
 
 
 def read_goals(path: Path) -> list[Goal]:
@@ -130,14 +125,7 @@ def cmd_simulate(args: argparse.Namespace, rec: Recommender, out: Path) -> dict[
     goals = goals[: args.limit]
 
     def make(max_questions: int) -> Recommender:
-        return Recommender(
-            rec.toolbox,
-            rec.llm,
-            rec.store,
-            max_questions=max_questions,
-            k=rec.k,
-            agent_mode=args.agent_mode,
-        )
+        return rec.with_options(max_questions=max_questions)
 
     result, dialogues = simulate(
         make, goals, args.max_turns, args.seed, _progress("simulate"), dict(POLICIES)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.agent import Recommender
 from bot.llm.base import ChatMessage, Completion, LLMBackend, LLMError
+from bot.session_store import SqliteSessionStore
 from bot.types import DoneEvent, RecommendationsEvent, TextChunkEvent, ToolStepEvent
 
 HEAT, COLLATERAL = 6, 8798
@@ -261,3 +263,19 @@ def test_validator_accepts_the_year_of_a_liked_film_but_not_a_stray_year(rec: Re
     stray_year = f"Since you loved Heat (1907), here goes. {body}"
     assert not [p for p in validator.problems(liked_year, recs, {6}) if "year" in p]
     assert any("1907" in p for p in validator.problems(stray_year, recs, {6}))
+
+
+def test_with_options_keeps_every_other_option(
+    make_recommender: Callable[..., Recommender], tmp_path: Path
+) -> None:
+    base = make_recommender(
+        None, max_questions=1, k=3, llm_extractor="off", agent_mode="plan", agent_max_steps=4
+    )
+    other_store = SqliteSessionStore(tmp_path / "other.sqlite3")
+    variant = base.with_options(store=other_store, max_questions=0)
+    assert variant.store is other_store and variant.toolbox is base.toolbox
+    assert (variant.max_questions, variant.k, variant.llm_extractor) == (0, 3, "off")
+    assert (variant.agent_mode, variant.agent_max_steps) == ("plan", 4)
+    reply = variant.new_session().respond("I loved Heat")
+    assert len(reply.recommendations) == 3 and reply.question is None  # no questions left to ask
+    assert base.store.messages(reply.session_id) == []  # the variant's sessions are in its own store
