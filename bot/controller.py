@@ -50,6 +50,7 @@ SOURCE_TOOL = {
     "popularity": ("cf_score", "popularity prior"),
     "chat": ("cf_score", "conversation prior"),
     "chat_co": ("cf_score", "conversation co-mentions"),
+    "chat_similar": ("cf_score", "chats like this one"),
     "vector": ("vector_search", "description"),
     "explain": ("kg_lookup", "paths"),
 }
@@ -285,6 +286,7 @@ def _labels(degraded: list[str]) -> list[str]:
         "popularity": "ratings",
         "chat": "conversation data",
         "chat_co": "conversation data",
+        "chat_similar": "conversation data",
         "llm": "the language model",
     }
     return list(dict.fromkeys(names.get(d, d) for d in degraded))

@@ -22,6 +22,7 @@ class DialogueState(BaseModel):
     year_min: int | None = None
     year_max: int | None = None
     mood: str = ""
+    said: str = ""  # the person's own words so far (latest 2,000 characters; chats like this one)
     fresh_mood: bool = False  # the last message described a wish: it leads this turn's ranking
     seen: list[int] = Field(default_factory=list)
     rejected: list[int] = Field(default_factory=list)
@@ -47,6 +48,7 @@ class DialogueState(BaseModel):
             year_max=year_max,
             description=self.mood[-2000:],
             description_weight=3.0 if self.fresh_mood else 1.0,
+            conversation_text=self.said[-2000:],
             seen=tuple(self.seen),
             rejected=tuple(self.rejected),
             recommended=tuple(self.recommended),

@@ -12,6 +12,7 @@ from tools.text_normalize import fold
 
 T = TypeVar("T")
 MAX_MOOD_CHARS = 600
+MAX_SAID_CHARS = 2000
 
 
 def _merge(old: list[T], add: Iterable[T], remove: Iterable[T]) -> list[T]:
@@ -38,6 +39,8 @@ def apply_extraction(state: DialogueState, found: Extraction, leftover_text: str
         new.year_min = new.year_max = None
     if found.year_min is not None or found.year_max is not None:
         new.year_min, new.year_max = found.year_min, found.year_max
+    if leftover_text.strip():
+        new.said = f"{state.said} {leftover_text.strip()}".strip()[-MAX_SAID_CHARS:]
     new.fresh_mood = descriptive(leftover_text)
     if new.fresh_mood:
         new.mood = f"{state.mood} {leftover_text}".strip()[-MAX_MOOD_CHARS:]

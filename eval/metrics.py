@@ -178,9 +178,30 @@ def _cf_claim(rec: Recommendation, ev: dict[str, Any], state: DialogueState, fac
         return (
             bool(via)
             and len(via) == len(counts)
-            and all(v in liked and 0 < int(c) <= int(recorded.get(v, 0)) for v, c in zip(via, counts, strict=True))  # type: ignore[union-attr]
+            and all(
+                v in liked and 0 < int(c) <= int(recorded.get(v, 0)) for v, c in zip(via, counts, strict=True)
+            )  # type: ignore[union-attr]
         )
+    if kind == "chat_similar":
+        return _chat_similar_claim(rec, ev, state, facts)
     return False
+
+
+def _chat_similar_claim(rec: Recommendation, ev: dict[str, Any], state: DialogueState, facts: Facts) -> bool:
+    """ "Recommended in n chats like this one (people who also mentioned X / asked for 'w')": n is
+    at most the chats that recommended it, X was named in this conversation and w was said in it."""
+    n, recorded = ev.get("n_dialogues"), facts(rec.item_id).get("chat_recommended")
+    named = {*state.liked_items, *state.disliked_items, *state.seen, *state.rejected, *state.recommended}
+    said = state.said.lower()
+    via, words = [int(v) for v in ev.get("via") or []], [str(w) for w in ev.get("words") or []]
+    return (
+        isinstance(n, int)
+        and isinstance(recorded, int)
+        and 0 < n <= recorded
+        and bool(via or words)
+        and all(v in named for v in via)
+        and all(re.search(rf"\b{re.escape(w)}", said) for w in words)
+    )
 
 
 def _vector_claim(rec: Recommendation, ev: dict[str, Any]) -> bool:

@@ -6,7 +6,7 @@ Protocols: ``full`` (every mentioned movie) and ``dedup`` (only movies not menti
 the dialogue). Targets outside the catalogue are misses (and reported as ``catalogue_coverage``).
 The state: seeker-liked mentions (ReDial label liked, INSPIRED any seeker mention) -> liked items,
 disliked -> disliked items, recommender mentions without a label -> already recommended (excluded),
-the last three seeker messages -> mood, genre names in the seeker's messages -> genres.
+the last three seeker messages -> mood, all of them -> said, genre names in the seeker's messages -> genres.
 The replayed dialogue is left out of the conversation prior (``data/chat_mentions.csv`` is built
 from the ReDial development half): leave-one-dialogue-out, so no case sees its own answers.
 """
@@ -87,6 +87,7 @@ def build_state(
         disliked_items=disliked,
         recommended=recommended,
         mood=" ".join(case.seeker_text[-3:])[-2000:],
+        said=" ".join(case.seeker_text)[-2000:],
         genres_in=find_genres(" ".join(case.seeker_text)),
     )
 

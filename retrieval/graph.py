@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
@@ -46,6 +47,7 @@ from retrieval.graph_queries import (
 )
 from retrieval.graph_readonly import check_read_only
 from retrieval.graph_schema import BY_TYPE, HUB_DEGREE, LABELS, META, MOVIE, REL_TYPES, SCHEMA_STATEMENTS
+from retrieval.graph_snapshot import GraphSnapshot
 
 _UNAVAILABLE_CODES = ("DatabaseNotFound", "DatabaseUnavailable", "Neo.TransientError")
 
@@ -74,6 +76,8 @@ class GraphStore:
         self.database = database
         self.query_timeout_s = query_timeout_s
         self.max_rows = max_rows
+        self._snapshot: GraphSnapshot | None = None
+        self._snapshot_lock = threading.Lock()
         self._driver = GraphDatabase.driver(
             uri,
             auth=(user, password),
@@ -173,6 +177,7 @@ class GraphStore:
         (e.g. ``retrieval.catalogue.catalogue_fingerprint``) is stored for ``fingerprint()``.
         """
         self.ensure_schema()
+        self._snapshot = None
         return sync_catalogue(
             catalogue,
             self._read,
@@ -191,6 +196,7 @@ class GraphStore:
 
     def clear(self, batch_size: int = 5000) -> None:
         """Delete every node and relationship (in batches). The constraints stay."""
+        self._snapshot = None
         while True:
             with self._translated("graph clear"):
                 records, _, _ = self._driver.execute_query(
@@ -278,6 +284,16 @@ class GraphStore:
         """Paths liked movie -> relationship -> entity -> relationship -> ``target_id`` as plain
         data, strongest first (see ``graph_neighbours.find_paths``; ``max_hops`` 2 or 4)."""
         return find_paths(self._read, source_ids, target_id, max_hops, limit, weights)
+
+    def snapshot(self) -> GraphSnapshot:
+        """Every movie's links in memory (``graph_snapshot``), read with three queries the first time
+        and again whenever the catalogue fingerprint differs. Every call reads the fingerprint (one
+        small query), so a graph that is down raises StoreUnavailableError here as any query would."""
+        fingerprint = self.fingerprint()
+        with self._snapshot_lock:
+            if self._snapshot is None or self._snapshot.fingerprint != fingerprint:
+                self._snapshot = GraphSnapshot.read(self._read, fingerprint)
+            return self._snapshot
 
     # -- free read queries (tools) -----------------------------------------------------------
     def run_read(

@@ -124,6 +124,25 @@ def find_paths(
     titles, neighbours = seed_neighbours(read, [*sources, target])
     if target not in titles:
         return []
+    found = two_hop_paths(titles, neighbours, sources, target, w)
+    if max_hops == 4:
+        found += _person_chains(read, sources, target, titles, w)
+    return sort_paths(found)[:limit]
+
+
+def sort_paths(paths: list[Row]) -> list[Row]:
+    """Shortest first, then strongest (ties: source id, node ids)."""
+    return sorted(paths, key=lambda p: (p["hops"], -p["weight"], p["source"], [n["id"] for n in p["nodes"]]))
+
+
+def two_hop_paths(
+    titles: Mapping[int, str],
+    neighbours: Mapping[int, list[Row]],
+    sources: Iterable[int],
+    target: int,
+    w: Mapping[str, float],
+) -> list[Row]:
+    """source -[rel]- entity -[rel]- target paths from ``seed_neighbours`` rows (unsorted)."""
     at_target: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for r in neighbours.get(target, []):
         if w[r["type"]] > 0:
@@ -139,10 +158,7 @@ def find_paths(
                 ]
                 rels = [_rel(r["type"], 0, 1), _rel(t["type"], 2, 1)]
                 found.append(_path(source, target, nodes, rels, w))
-    if max_hops == 4:
-        found += _person_chains(read, sources, target, titles, w)
-    found.sort(key=lambda p: (p["hops"], -p["weight"], p["source"], [n["id"] for n in p["nodes"]]))
-    return found[:limit]
+    return found
 
 
 def _person_chains(

@@ -114,6 +114,9 @@ class VectorStore:
         self.embedding_function = embedding_function or MiniLMEmbeddingFunction()
         self.cache = cache if cache is not None else EmbeddingCache()
         self._collection: Collection | None = None
+        # id -> (document, title): fetched once per document; cleared when this store writes
+        self._texts: dict[str, tuple[str, str]] = {}
+        self._item_vectors: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------ constructors
     @classmethod
@@ -261,11 +264,15 @@ class VectorStore:
         try:
             for start in range(0, len(stale), MAX_BATCH):
                 with self._guard("delete stale items"):
+                    self._texts.clear()
+                    self._item_vectors.clear()
                     col.delete(ids=stale[start : start + MAX_BATCH])
             for start in range(0, len(todo), batch_size):
                 batch = todo[start : start + batch_size]
                 vectors, computed = self.cache.embed([d.text for d in batch], self.embedding_function)
                 embedded += computed
+                self._texts.clear()
+                self._item_vectors.clear()
                 with self._guard("upsert"):
                     col.upsert(
                         ids=[d.id for d in batch],
@@ -293,6 +300,8 @@ class VectorStore:
         from chromadb.errors import NotFoundError
 
         self._collection = None
+        self._texts.clear()
+        self._item_vectors.clear()
         with self._guard("delete collection"), suppress(NotFoundError):
             self.client.delete_collection(self.collection_name)
 
@@ -315,15 +324,15 @@ class VectorStore:
     def item_vectors(self, item_ids: Iterable[int]) -> dict[int, np.ndarray]:
         """The stored document vectors of some items ("more like this" queries), by item id."""
         ids = [str(int(i)) for i in item_ids]
-        if not ids:
-            return {}
-        col = self._get_collection(create=False)
-        with self._guard("get vectors"):
-            got = col.get(ids=ids, include=cast(Any, ["embeddings"]))
-        vectors = got.get("embeddings")
-        if vectors is None:
-            return {}
-        return {int(i): np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], vectors, strict=True)}
+        missing = [i for i in ids if i not in self._item_vectors]
+        if missing:
+            col = self._get_collection(create=False)
+            with self._guard("get vectors"):
+                got = col.get(ids=missing, include=cast(Any, ["embeddings"]))
+            vectors = got.get("embeddings")
+            for raw_id, v in zip(got["ids"], [] if vectors is None else vectors, strict=False):
+                self._item_vectors[raw_id] = np.asarray(v, dtype=np.float32)
+        return {int(i): self._item_vectors[i] for i in ids if i in self._item_vectors}
 
     def query(
         self,
@@ -352,22 +361,35 @@ class VectorStore:
         )
         col = self._get_collection(create=False)
         with self._guard("query"):
+            # distances only: fetching documents and metadata costs ~0.1 ms per result, the search
+            # itself a few ms; texts come from the cache below
             result = col.query(
                 query_embeddings=cast(Any, [np.asarray(vector, dtype=np.float32)]),
                 n_results=max(1, k),
                 where=cast(Any, where),
-                include=["documents", "metadatas", "distances"],
+                include=["distances"],
             )
         ids = result["ids"][0]
         distances = (result["distances"] or [[]])[0]
-        documents = (result["documents"] or [[]])[0]
-        metadatas = (result["metadatas"] or [[]])[0]
+        texts = self._documents(col, ids)
         hits = []
-        for raw_id, distance, document, meta in zip(ids, distances, documents, metadatas, strict=True):
-            text_ = document or ""
+        for raw_id, distance in zip(ids, distances, strict=True):
+            text_, title = texts.get(raw_id, ("", ""))
             snippet = text_ if len(text_) <= snippet_chars else text_[: snippet_chars - 1].rstrip() + "…"
-            title = str((meta or {}).get("title", "")) or text_.split("\n", 1)[0]
             hits.append(
                 VectorHit(item_id=int(raw_id), distance=float(distance), title=title, snippet=snippet)
             )
         return hits
+
+    def _documents(self, col: Collection, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """(document, title) of some ids, from the cache or fetched once."""
+        missing = [i for i in ids if i not in self._texts]
+        if missing:
+            with self._guard("get documents"):
+                got = col.get(ids=missing, include=cast(Any, ["documents", "metadatas"]))
+            documents = got.get("documents") or [""] * len(got["ids"])
+            metadatas = got.get("metadatas") or [{}] * len(got["ids"])
+            for raw_id, document, meta in zip(got["ids"], documents, metadatas, strict=True):
+                text_ = document or ""
+                self._texts[raw_id] = (text_, str((meta or {}).get("title", "")) or text_.split("\n", 1)[0])
+        return {i: self._texts[i] for i in ids if i in self._texts}

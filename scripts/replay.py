@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import pickle
 import statistics
 import sys
 import time
@@ -69,6 +70,7 @@ def build_profile(
         disliked_items=tuple(disliked),
         recommended=tuple(recommended),
         description=" ".join(case.seeker_text[-3:])[-2000:],
+        conversation_text=text[-2000:],
         genres_in=tuple(find_genres(text)),
         held_out_dialogue=f"{corpus}:{case.dialogue_id}",  # leave-one-out for the conversation prior
     )
@@ -149,7 +151,7 @@ def tune(
         return (full + dedup) / 2, full, dedup
 
     grid = {
-        "kg": [0.0, 0.3, 0.6, 1.0, 1.5, 2.0],
+        "kg": [0.0, 0.3, 0.6, 1.0, 1.5, 2.0, 3.0],
         "cf_knn": [0.0, 0.5, 1.0, 1.5, 2.0, 3.0],
         "cf_svd": [0.0, 0.3, 0.6, 1.0, 1.5],
         "vector": [0.0, 0.2, 0.5, 0.8, 1.2],
@@ -157,10 +159,12 @@ def tune(
         "trending": [0.0, 0.2, 0.4, 0.8, 1.2, 2.0],
         "chat": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0],
         "chat_co": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0],
+        "chat_similar": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0],
         "person": [0.2],
         "genre": [0.0, 0.005, 0.01, 0.02, 0.05],
         "chat_alone": [0.0, 0.1, 0.25, 0.5, 1.0],
         "rrf_k": [5.0, 10.0, 20.0, 40.0, 60.0],
+        "pool": [100, 150, 200],
         "mmr_lambda": [0.7, 0.85, 0.95, 1.0],
     }
     if fields:
@@ -185,13 +189,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--corpus", choices=sorted(CORPORA), default="redial")
+    parser.add_argument(
+        "--corpus",
+        choices=sorted(CORPORA),
+        nargs="+",
+        default=["redial"],
+        help="one corpus, or several: their cases are pooled (e.g. to tune on both)",
+    )
     parser.add_argument("--limit", type=int, default=None, help="dialogues to read")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--tune", action="store_true", help="grid-search the fusion weights")
     parser.add_argument("--tune-every", type=int, default=1, help="tune on every n-th case")
     parser.add_argument("--tune-rounds", type=int, default=1)
     parser.add_argument("--tune-fields", nargs="*", default=None, help="only these weights")
+    parser.add_argument(
+        "--candidates",
+        type=Path,
+        default=None,
+        help="pickle of the recorded source candidates: read it when it exists, else write it "
+        "(delete it after changing a source)",
+    )
     args = parser.parse_args(argv)
 
     from bot.settings import Settings, store_config
@@ -205,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreUnavailableError as error:  # FALLBACK: models not saved yet; train them in memory
         print(f"CF models unavailable ({error}); training in memory", file=sys.stderr)
         stores._cf = CFModels.train(stores.catalogue(), params=stores.cf_params())
-    toolbox = Toolbox(stores)
+    toolbox = Toolbox(stores, Settings().ranker_weights)  # PARLEY_RANKER_WEIGHTS applies
     catalogue_ids = set(toolbox.items.rows)
 
     def find_genres(text: str) -> list[str]:
@@ -213,17 +230,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             dict.fromkeys(m.best.name for m in toolbox.index.find_mentions(text) if m.kind == "genre")
         )
 
-    cases = read_cases(args.corpus, catalogue_ids, args.limit)
-    items = [(c, build_profile(c, catalogue_ids, find_genres, args.corpus)) for c in cases]
+    corpus = "+".join(args.corpus)
+    items = [
+        (c, build_profile(c, catalogue_ids, find_genres, name))
+        for name in args.corpus
+        for c in read_cases(name, catalogue_ids, args.limit)
+    ]
+    cases = [c for c, _ in items]
     all_targets = [t for c in cases for t in c.targets]
     excluded_targets = sum(1 for c, p in items for t in c.targets if t is not None and t in p.excluded_items)
-    print(f"{args.corpus}: {len(cases)} cases, {len(all_targets)} targets", file=sys.stderr)
+    print(f"{corpus}: {len(cases)} cases, {len(all_targets)} targets", file=sys.stderr)
 
     # record every source's candidates once (also the per-source latency)
     tables: dict[str, dict[PreferenceProfile, list[ScoredItem]]] = {s.name: {} for s in toolbox.sources}
     source_ms: dict[str, list[float]] = {s.name: [] for s in toolbox.sources}
+    if args.candidates is not None and args.candidates.exists():
+        tables = pickle.loads(args.candidates.read_bytes())  # a file this script wrote
     for _, profile in items:
         for source in toolbox.sources:
+            if profile in tables.get(source.name, {}):
+                continue  # recorded in the candidates file
+            tables.setdefault(source.name, {})
             started = time.perf_counter()
             try:
                 tables[source.name][profile] = source.candidates(profile, toolbox.ranker.weights.pool)
@@ -231,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{source.name} failed: {error}", file=sys.stderr)
                 tables[source.name][profile] = []
             source_ms[source.name].append((time.perf_counter() - started) * 1000.0)
+    if args.candidates is not None:
+        args.candidates.write_bytes(pickle.dumps(tables))
     cached = [CachedSource(name, table) for name, table in tables.items()]
     replay = Ranker(toolbox.items, cached, toolbox.ranker.weights)
     if args.tune:
@@ -249,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _, latency = evaluate(toolbox.ranker, sample, RANKERS, toolbox.ranker_sources)
 
     report: dict[str, Any] = {
-        "corpus": args.corpus,
+        "corpus": corpus,
         "n_cases": len(cases),
         "n_targets": len(all_targets),
         "catalogue_coverage": round(sum(t is not None for t in all_targets) / max(1, len(all_targets)), 4),
@@ -261,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "source_latency_ms": {n: _pcts(v) for n, v in source_ms.items()},
     }
     print(
-        f"{args.corpus}: n_targets={report['n_targets']} coverage={report['catalogue_coverage']} "
+        f"{corpus}: n_targets={report['n_targets']} coverage={report['catalogue_coverage']} "
         f"excluded_in_full={excluded_targets}"
     )
     print(f"{'ranker':<11}{'proto':<7}{'R@1':>7}{'R@10':>7}{'R@50':>7}{'NDCG@10':>9}   p50ms   p95ms")

@@ -6,14 +6,16 @@ What does not change per turn (index, item table, CF view) is built once here.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
+from retrieval.chat_dialogues import ChatDialogues
 from retrieval.chat_mentions import ChatMentions
 from retrieval.errors import ParleyError
 from tools.base import Evidence, Tool
 from tools.cf_score import CfScore
 from tools.cf_view import CFModelView
-from tools.chat_sources import ChatCoSource, ChatPriorSource
+from tools.chat_sources import ChatCoSource, ChatPriorSource, ChatSimilarSource
 from tools.item_table import ItemTable
 from tools.kg_index import index_from_catalogue, index_from_graph
 from tools.kg_lookup import KgLookup, path_evidence
@@ -46,6 +48,7 @@ class Toolbox:
             self.index = index_from_catalogue(catalogue)
         self.cf_score = CfScore(self.cf_view)
         self.chat_mentions = ChatMentions.load(stores.config.data_dir)
+        self.chat_dialogues = ChatDialogues.load(stores.config.data_dir, self.chat_mentions.mentioned_in)
         self.vector_search = VectorSearch(stores.vectors())
         self.kg_lookup = KgLookup(stores.graph(), self.index)
         self.sources: list[CandidateSource] = [
@@ -57,16 +60,25 @@ class Toolbox:
             TrendingSource(self.items),
             ChatPriorSource(self.chat_mentions, self.items),
             ChatCoSource(self.chat_mentions, self.items),
+            ChatSimilarSource(self.chat_dialogues, self.chat_mentions, self.items),
         ]
         self.ranker = Ranker(self.items, self.sources, weights, explain=self.explain)
         self._warm_up()
 
     def _warm_up(self) -> None:
-        """Load the embedding model now rather than in the first turn that needs it."""
+        """Load the embedding model now rather than in the first turn that needs it, and read the
+        graph snapshot in the background (a turn that needs it first waits for it)."""
+        threading.Thread(target=self._read_graph_snapshot, name="graph-snapshot", daemon=True).start()
         try:
             self.stores.vectors().embed_query("warm up")
         except ParleyError as error:
             log.warning("vector store unavailable at start: %s", error)
+
+    def _read_graph_snapshot(self) -> None:
+        try:
+            self.stores.graph().snapshot()
+        except ParleyError as error:  # the first turn that needs the graph reports it
+            log.warning("graph snapshot not read at start: %s", error)
 
     @property
     def tools(self) -> dict[str, Tool[Any, Any]]:
@@ -81,17 +93,19 @@ class Toolbox:
         """Graph paths from the liked items to each chosen item (at most two per item)."""
         if not profile.liked_items:
             return {}
-        graph = self.stores.graph()
-        return {i: [path_evidence(p) for p in graph.paths(profile.liked_items, i, limit=2)] for i in item_ids}
+        snapshot = self.stores.graph().snapshot()  # the same paths as GraphStore.paths, from memory
+        return {
+            i: [path_evidence(p) for p in snapshot.paths(profile.liked_items, i, limit=2)] for i in item_ids
+        }
 
     @staticmethod
     def ranker_sources(name: str) -> list[str] | None:
         """Source names of one of the compared rankers (None = all, the fused ranker): popularity =
-        ratings count, recent ratings and the conversation prior; cf = item KNN, SVD fold-in and
-        conversation co-mentions (collaborative signals from ratings and from chats)."""
+        ratings count, recent ratings and the conversation prior; cf = item KNN, SVD fold-in,
+        conversation co-mentions and chats like this one (collaborative signals from ratings and chats)."""
         return {
             "popularity": ["popularity", "trending", "chat"],
-            "cf": ["cf_knn", "cf_svd", "chat_co"],
+            "cf": ["cf_knn", "cf_svd", "chat_co", "chat_similar"],
             "kg": ["kg"],
             "vector": ["vector"],
             "fused": None,

@@ -75,8 +75,11 @@ def neighbour_evidence(row: dict[str, Any], titles: dict[int, str]) -> list[Evid
         name = shared.get("name") or shared.get("key")
         via = [titles.get(int(v), str(v)) for v in shared.get("via", [])][:2]
         summary = f"shares {relation.lower().replace('_', ' ')} {name} with {', '.join(via)}"
+        # built from graph rows by this function (no validation needed: many per turn)
         out.append(
-            Evidence(source="kg", kind=f"shared_{relation.lower()}", summary=summary, facts=dict(shared))
+            Evidence.model_construct(
+                source="kg", kind=f"shared_{relation.lower()}", summary=summary, facts=dict(shared)
+            )
         )
     return out
 

@@ -27,6 +27,9 @@ class PreferenceProfile(BaseModel):
     description_weight: float = Field(
         default=1.0, ge=0.0, le=10.0, description="x the vector weight (fresh wish)"
     )
+    conversation_text: str = Field(
+        default="", max_length=2000, description="the person's own words this session (latest last)"
+    )
     seen: tuple[int, ...] = ()
     rejected: tuple[int, ...] = ()
     recommended: tuple[int, ...] = ()
@@ -47,6 +50,15 @@ class PreferenceProfile(BaseModel):
         """Items the ranker must never return for this profile."""
         return frozenset(
             (*self.liked_items, *self.disliked_items, *self.seen, *self.rejected, *self.recommended)
+        )
+
+    @property
+    def mentioned_items(self) -> tuple[int, ...]:
+        """Every item the conversation has named: liked, disliked, seen, rejected, recommended."""
+        return tuple(
+            dict.fromkeys(
+                (*self.liked_items, *self.disliked_items, *self.seen, *self.rejected, *self.recommended)
+            )
         )
 
     @property

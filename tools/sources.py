@@ -23,32 +23,21 @@ class KgSource:
 
     name = "kg"
 
-    def __init__(self, graph: GraphStore, items: ItemTable, cache_size: int = 256) -> None:
+    def __init__(self, graph: GraphStore, items: ItemTable) -> None:
         self.graph = graph
         self.items = items
-        self._cache: OrderedDict[tuple[tuple[int, ...], int], list[dict[str, Any]]] = OrderedDict()
-        self._cache_size = cache_size
 
     def neighbours(self, liked: tuple[int, ...], k: int) -> list[dict[str, Any]]:
-        """Shared-neighbour rows for a liked set, cached: the set rarely changes between turns,
-        and exclusions are applied by the ranker, so one graph query serves several turns."""
-        key = (tuple(sorted(liked)), k)
-        rows = self._cache.get(key)
-        if rows is None:
-            rows = self.graph.shared_neighbours(liked, limit=k)
-            self._cache[key] = rows
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return rows
+        """Shared-neighbour rows for a liked set, from the graph's in-memory snapshot (the same
+        rows as the Cypher query, ``retrieval.graph_snapshot``; one small read checks the graph)."""
+        return self.graph.snapshot().shared_neighbours(liked, limit=k)
 
     def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
         out: dict[int, ScoredItem] = {}
         if profile.liked_items:
             titles = {i: it.title for i in profile.liked_items if (it := self.items.get(i)) is not None}
             excluded = profile.excluded_items
-            for row in self.neighbours(profile.liked_items, k + 50):
+            for row in self.neighbours(profile.liked_items, k + len(excluded)):
                 item_id = int(row["item_id"])
                 if item_id in excluded:
                     continue

@@ -279,3 +279,15 @@ def test_with_options_keeps_every_other_option(
     reply = variant.new_session().respond("I loved Heat")
     assert len(reply.recommendations) == 3 and reply.question is None  # no questions left to ask
     assert base.store.messages(reply.session_id) == []  # the variant's sessions are in its own store
+
+
+def test_the_persons_own_words_are_kept_for_chats_like_this_one(rec: Recommender) -> None:
+    session = rec.new_session()
+    session.respond("I loved Heat")
+    reply = session.respond("now something gritty with a clever heist")
+    said = reply.profile.said
+    assert (
+        "gritty" in said and "heist" in said and "Heat" not in said
+    )  # the linked title is a like, not words
+    assert reply.profile.to_profile().conversation_text == said
+    assert rec.session(session.id).state.said == said  # kept with the session

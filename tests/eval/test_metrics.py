@@ -161,3 +161,19 @@ def test_conversation_reasons_are_checked_against_the_recorded_counts() -> None:
     assert reason_traceability(recs, LIKES_HEAT, [CF], facts) == (2, 5)
     # Heat not liked: the co-mention claim does not hold
     assert reason_traceability(recs, DialogueState(), [CF], facts) == (1, 5)
+
+
+def test_similar_chat_reasons_need_named_movies_and_said_words() -> None:
+    def reason(**evidence: Any) -> Reason:
+        return Reason(text="c", source="cf", evidence={"kind": "chat_similar", **evidence})
+
+    state = LIKES_HEAT.model_copy(update={"said": "Something gritty, a heist maybe"})
+    ok = reason(n_dialogues=4, via=[6], words=["heist", "gritty"])
+    words_only = reason(n_dialogues=12, via=[], words=["gritty"])
+    too_many = reason(n_dialogues=13, via=[6], words=[])  # more chats than ever recommended it
+    not_said = reason(n_dialogues=4, via=[6], words=["clowns"])
+    not_named = reason(n_dialogues=4, via=[16], words=[])
+    nothing_shared = reason(n_dialogues=4, via=[], words=[])
+    recs = [_rec(858, ok, words_only, too_many, not_said, not_named, nothing_shared)]
+    assert reason_traceability(recs, state, [CF], facts) == (2, 6)
+    assert reason_traceability(recs, LIKES_HEAT, [CF], facts) == (0, 6)  # nothing was said

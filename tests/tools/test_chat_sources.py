@@ -1,9 +1,11 @@
-"""Conversation sources: ranking by hand, hard exclusions, wanted genres, the held-out dialogue."""
+"""Conversation sources (prior, co-mentions, chats like this one): ranking by hand, hard exclusions,
+wanted genres, the held-out dialogue."""
 
 from __future__ import annotations
 
+from retrieval.chat_dialogues import ChatDialogues
 from retrieval.chat_mentions import ChatMentions
-from tools.chat_sources import ChatCoSource, ChatPriorSource
+from tools.chat_sources import ChatCoSource, ChatPriorSource, ChatSimilarSource
 from tools.item_table import ItemRow, ItemTable
 from tools.profile import PreferenceProfile
 
@@ -54,8 +56,38 @@ def test_co_mentions_follow_the_liked_movies() -> None:
     assert found[0].evidence[0].facts == {"via": [6], "counts": [2], "corpus": "ReDial"}
     assert "Heat" in found[0].evidence[0].summary
     # leaving d1 out, Toy Story was never recommended next to Heat
-    assert [s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,), held_out_dialogue="d1"), 10)] == [
-        858
-    ]
+    assert [
+        s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,), held_out_dialogue="d1"), 10)
+    ] == [858]
     # a liked movie is never its own candidate, and seen ones are excluded
     assert [s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,), seen=(858,)), 10)] == [1]
+
+
+def _similar() -> ChatSimilarSource:
+    chats, items = ChatMentions(MENTIONS), ItemTable(ROWS)
+    words = {"d1": frozenset({"heist", "gritty"}), "d2": frozenset({"gritty"}), "d3": frozenset({"cartoon"})}
+    return ChatSimilarSource(ChatDialogues(words, chats.mentioned_in), chats, items)
+
+
+def test_similar_chats_recommend_what_was_recommended_there_with_evidence() -> None:
+    similar = _similar()
+    assert similar.candidates(PreferenceProfile(), 10) == []  # nothing said, nothing named
+    found = similar.candidates(PreferenceProfile(liked_items=(6,), conversation_text="a gritty heist"), 10)
+    # d1 (Heat, heist, gritty) recommended 858 and Toy Story; d2 (Heat, gritty) 858 again
+    assert [s.item_id for s in found] == [858, 1]
+    facts = found[0].evidence[0].facts
+    assert facts["n_dialogues"] == 2 and facts["via"] == [6] and set(facts["words"]) == {"heist", "gritty"}
+    assert "Heat" in found[0].evidence[0].summary and "'heist'" in found[0].evidence[0].summary
+    cartoon = similar.candidates(PreferenceProfile(conversation_text="a cartoon please"), 10)
+    assert [s.item_id for s in cartoon] == [1]  # only d3 used the word
+
+
+def test_similar_chats_respect_exclusions_genres_and_the_held_out_dialogue() -> None:
+    similar = _similar()
+    base = {"liked_items": (6,), "conversation_text": "a gritty heist"}
+    assert [s.item_id for s in similar.candidates(PreferenceProfile(**base, rejected=(858,)), 10)] == [1]
+    assert [
+        s.item_id for s in similar.candidates(PreferenceProfile(**base, genres_in=("Animation",)), 10)
+    ] == [1]
+    held_out = similar.candidates(PreferenceProfile(**base, held_out_dialogue="d1"), 10)
+    assert [(s.item_id, s.evidence[0].facts["n_dialogues"]) for s in held_out] == [(858, 1)]

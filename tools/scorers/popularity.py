@@ -27,11 +27,11 @@ class PopularityScorer(ItemScorer):
         n = cf.rating_count
         self.scores = (n * cf.rating_mean + damping * cf.global_mean) / (n + damping)
         self.scores = self.scores + popularity_weight * np.log1p(n)
+        self._evidence: dict[int, Evidence] = {}  # by inner index: the same every turn
 
-    def score(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
-        exclude = [j for j in (self.cf.inner(i) for i in profile.excluded_items) if j is not None]
-        out = []
-        for j in top_indices(self.scores, k, exclude):
+    def _evidence_of(self, j: int) -> Evidence:
+        evidence = self._evidence.get(j)
+        if evidence is None:
             facts = {
                 "n_ratings": int(self.cf.rating_count[j]),
                 "mean_rating": round(float(self.cf.rating_mean[j]), 2),
@@ -42,5 +42,12 @@ class PopularityScorer(ItemScorer):
                 summary=f"widely liked: rated {facts['mean_rating']}/5 by {facts['n_ratings']} people",
                 facts=facts,
             )
-            out.append(ScoredItem(int(self.cf.item_ids[j]), float(self.scores[j]), [evidence]))
-        return out
+            self._evidence[j] = evidence
+        return evidence
+
+    def score(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
+        exclude = [j for j in (self.cf.inner(i) for i in profile.excluded_items) if j is not None]
+        return [
+            ScoredItem(int(self.cf.item_ids[j]), float(self.scores[j]), [self._evidence_of(j)])
+            for j in top_indices(self.scores, k, exclude)
+        ]
