@@ -191,7 +191,7 @@ def _chat_similar_claim(rec: Recommendation, ev: dict[str, Any], state: Dialogue
     """ "Recommended in n chats like this one (people who also mentioned X / asked for 'w')": n is
     at most the chats that recommended it, X was named in this conversation and w was said in it."""
     n, recorded = ev.get("n_dialogues"), facts(rec.item_id).get("chat_recommended")
-    named = {*state.liked_items, *state.disliked_items, *state.seen, *state.rejected, *state.recommended}
+    named = set(state.to_profile().mentioned_items)
     said = state.said.lower()
     via, words = [int(v) for v in ev.get("via") or []], [str(w) for w in ev.get("words") or []]
     return (

@@ -264,15 +264,11 @@ class VectorStore:
         try:
             for start in range(0, len(stale), MAX_BATCH):
                 with self._guard("delete stale items"):
-                    self._texts.clear()
-                    self._item_vectors.clear()
                     col.delete(ids=stale[start : start + MAX_BATCH])
             for start in range(0, len(todo), batch_size):
                 batch = todo[start : start + batch_size]
                 vectors, computed = self.cache.embed([d.text for d in batch], self.embedding_function)
                 embedded += computed
-                self._texts.clear()
-                self._item_vectors.clear()
                 with self._guard("upsert"):
                     col.upsert(
                         ids=[d.id for d in batch],
@@ -283,6 +279,7 @@ class VectorStore:
                 if progress is not None:
                     progress(min(start + batch_size, len(todo)), len(todo))
         finally:
+            self._forget_documents()  # whatever was written, what was read before may be stale
             self.cache.save()
         added = sum(1 for d in todo if d.id not in old_keys)
         return BuildReport(
@@ -300,8 +297,7 @@ class VectorStore:
         from chromadb.errors import NotFoundError
 
         self._collection = None
-        self._texts.clear()
-        self._item_vectors.clear()
+        self._forget_documents()
         with self._guard("delete collection"), suppress(NotFoundError):
             self.client.delete_collection(self.collection_name)
 
@@ -380,6 +376,11 @@ class VectorStore:
                 VectorHit(item_id=int(raw_id), distance=float(distance), title=title, snippet=snippet)
             )
         return hits
+
+    def _forget_documents(self) -> None:
+        """Drop the cached texts and item vectors (after this store wrote to the collection)."""
+        self._texts.clear()
+        self._item_vectors.clear()
 
     def _documents(self, col: Collection, ids: list[str]) -> dict[str, tuple[str, str]]:
         """(document, title) of some ids, from the cache or fetched once."""

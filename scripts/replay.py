@@ -206,8 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--candidates",
         type=Path,
         default=None,
-        help="pickle of the recorded source candidates: read it when it exists, else write it "
-        "(delete it after changing a source)",
+        help="pickle of the recorded source candidates: read when it exists, profiles it lacks "
+        "recorded, then written back (delete it after changing a source)",
     )
     args = parser.parse_args(argv)
 
