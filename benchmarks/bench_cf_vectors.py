@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TypedDict
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -30,8 +31,8 @@ import numpy as np  # noqa: E402
 from retrieval.catalogue import load_catalogue  # noqa: E402
 from retrieval.cf import CFModels, CFParams, IdIndex  # noqa: E402
 from retrieval.cf.training import evaluate, fit_knn, fit_svd, ratings_frame  # noqa: E402
-from retrieval.embeddings import load_model  # noqa: E402
-from retrieval.vectors import VectorStore  # noqa: E402
+from retrieval.vectors import VectorStore, load_model  # noqa: E402
+from tools.timing import percentile  # noqa: E402
 
 SHIPPED = ROOT / "data" / "embeddings"
 QUERIES = [
@@ -44,7 +45,17 @@ QUERIES = [
     "space opera with rebels fighting an empire",
     "coming of age story in a small town",
 ]
-FILTERS = [
+
+
+class Filters(TypedDict, total=False):
+    year_min: int
+    year_max: int
+    genres_in: list[str]
+    genres_out: list[str]
+    exclude_ids: list[int]
+
+
+FILTERS: list[Filters] = [
     {},
     {"year_min": 1990, "year_max": 1999},
     {"genres_in": ["Crime", "Thriller"]},
@@ -57,10 +68,6 @@ def size_mb(path: Path) -> float:
     if path.is_file():
         return path.stat().st_size / 1e6
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
-
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.array(values), q))
 
 
 def bench_vectors(catalogue_dir: Path, work: Path, cold_limit: int | None, n_queries: int) -> None:
@@ -98,14 +105,14 @@ def bench_vectors(catalogue_dir: Path, work: Path, cold_limit: int | None, n_que
     for i in range(n_queries):
         q, f = QUERIES[i % len(QUERIES)], FILTERS[i % len(FILTERS)]
         t = time.perf_counter()
-        warm.query(q, k=10, **f)  # type: ignore[arg-type]
+        warm.query(q, k=10, **f)
         text_times.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        warm.query(vector=vectors[q], k=10, **f)  # type: ignore[arg-type]
+        warm.query(vector=vectors[q], k=10, **f)
         vector_times.append((time.perf_counter() - t) * 1000)
     print(
-        f"query k=10 with filters ({n_queries}x): text p50 {pct(text_times, 50):.1f} ms / p95 {pct(text_times, 95):.1f} ms;"
-        f" given the vector p50 {pct(vector_times, 50):.1f} ms / p95 {pct(vector_times, 95):.1f} ms"
+        f"query k=10 with filters ({n_queries}x): text p50 {percentile(text_times, 0.5):.1f} ms / p95 {percentile(text_times, 0.95):.1f} ms;"
+        f" given the vector p50 {percentile(vector_times, 0.5):.1f} ms / p95 {percentile(vector_times, 0.95):.1f} ms"
     )
     print(
         f"on disk: chroma {size_mb(work / 'warm'):.1f} MB, shipped embeddings {size_mb(SHIPPED):.1f} MB, "

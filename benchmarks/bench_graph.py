@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -21,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.catalogue import load_catalogue
-from retrieval.graph import GraphStore
-from retrieval.graph_server import EmbeddedGraphServer
+from retrieval.graph import EmbeddedGraphServer, GraphStore
+from tools.timing import percentile
 
 
 def du(path: Path) -> int:
@@ -52,8 +51,7 @@ def timed(label: str, fn: Callable[[Any], object], args: Sequence[Any], server_p
     server_ms = (cpu_s(server_pid) - server0) * 1000 / len(args)
     client_ms = (time.process_time() - client0) * 1000 / len(args)
     samples.sort()
-    p50 = statistics.median(samples)
-    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+    p50, p95 = percentile(samples, 0.5), percentile(samples, 0.95)
     print(
         f"{label:<32} n={len(samples):<4} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {samples[-1]:6.1f} ms"
         f"  | CPU/call: server {server_ms:5.1f} ms + client {client_ms:4.1f} ms"

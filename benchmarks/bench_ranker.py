@@ -17,16 +17,18 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.settings import Settings, store_config
-from retrieval.graph_snapshot import GraphSnapshot
+from retrieval.graph import GraphSnapshot
 from tools.engine import Toolbox
 from tools.profile import PreferenceProfile
 from tools.stores import Stores
+from tools.timing import percentile
 
 WISHES = (
     "a slow, melancholic film set in Tokyo",
@@ -55,7 +57,7 @@ def profiles(toolbox: Toolbox, n: int, seed: int) -> list[PreferenceProfile]:
             extra["year_min"] = rng.choice((1980, 1990, 2000))
         if i % 3 == 0:
             extra["description"] = rng.choice(WISHES)
-        out.append(PreferenceProfile(liked_items=liked, **extra))  # type: ignore[arg-type]
+        out.append(PreferenceProfile.model_validate({"liked_items": liked, **extra}))
     return out
 
 
@@ -66,18 +68,16 @@ def timed(fn: Callable[[], object]) -> tuple[float, float]:
 
 
 def line(name: str, walls: list[float], cpus: list[float]) -> str:
-    def pct(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
     return (
-        f"{name:<12} wall p50 {pct(walls, 0.5):7.1f} p95 {pct(walls, 0.95):7.1f} ms   "
-        f"cpu p50 {pct(cpus, 0.5):7.1f} p95 {pct(cpus, 0.95):7.1f} ms   mean {statistics.fmean(walls):7.1f}"
+        f"{name:<12} wall p50 {percentile(walls, 0.5):7.1f} p95 {percentile(walls, 0.95):7.1f} ms   "
+        f"cpu p50 {percentile(cpus, 0.5):7.1f} p95 {percentile(cpus, 0.95):7.1f} ms   mean {statistics.fmean(walls):7.1f}"
     )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -94,15 +94,17 @@ def main() -> int:
     pool = toolbox.ranker.weights.pool
     for profile in cases:
         for source in toolbox.sources:
-            wall, cpu = timed(lambda s=source, p=profile: s.candidates(p, pool))  # type: ignore[misc]
+            wall, cpu = timed(partial(source.candidates, profile, pool))
             per_source[source.name][0].append(wall)
             per_source[source.name][1].append(cpu)
     for runs, batch in ((cold, cold_cases), (warm, cases)):
         for profile in batch:
-            wall, cpu = timed(lambda p=profile: toolbox.ranker.rank(p, k=5))  # type: ignore[misc]
+            wall, cpu = timed(partial(toolbox.ranker.rank, profile, k=5))
             runs[0].append(wall)
             runs[1].append(cpu)
-    print(f"{len(cases)} profiles, pool {pool}, k=5; graph snapshot read in {snapshot_s:.2f} s (start-up, once)")
+    print(
+        f"{len(cases)} profiles, pool {pool}, k=5; graph snapshot read in {snapshot_s:.2f} s (start-up, once)"
+    )
     for name, (walls, cpus) in per_source.items():
         print(line(name, walls, cpus))
     print(line("ranker cold", *cold) + "   (liked set new to the caches: a turn that adds a like)")

@@ -4,13 +4,14 @@ and point-lookup / shared-neighbour latencies. Prints figures; asserts nothing."
 from __future__ import annotations
 
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from bot.settings import Settings, store_config
+from tools.ingest import ingest
 from tools.stores import Stores
+from tools.timing import percentiles
 
 
 def _size_mb(path: Path) -> float:
@@ -22,9 +23,8 @@ def _size_mb(path: Path) -> float:
 
 
 def _percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms (n={len(ordered)})"
+    found = percentiles(samples)
+    return f"p50 {found['p50']:.1f} ms, p95 {found['p95']:.1f} ms (n={len(samples)})"
 
 
 def run_ingest_bench(stores: Stores, settings: Settings) -> int:
@@ -38,9 +38,9 @@ def run_ingest_bench(stores: Stores, settings: Settings) -> int:
         bench.start_graph_server()
         print(f"graph server start-up: {time.perf_counter() - started:.1f} s")
         try:
-            cold = bench.ingest(log=lambda m: None)
+            cold = ingest(bench, log=lambda m: None)
             print(f"cold build (s): {cold.seconds}  (vectors embedded: {cold.details['vectors_embedded']})")
-            warm = bench.ingest(log=lambda m: None)
+            warm = ingest(bench, log=lambda m: None)
             print(f"warm re-ingest (s): {warm.seconds}")
             for name in ("graph", "chroma", "cf", "embeddings"):
                 print(f"on disk {name}: {_size_mb(Path(tmp) / name)} MB")

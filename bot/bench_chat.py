@@ -1,24 +1,25 @@
-"""``parley bench chat``: per-turn latency of the agent on the configured backend, printed.
+"""``parley bench chat``: per-turn latency of the recommender on the configured backend, printed.
 
 For each turn of a fixed set of varied dialogues: time until the recommendation list is available
 (the ``RecommendationsEvent`` of ``Session.stream``; a question turn counts when its reply is done),
 total reply time, and for every LLM call of the turn its prompt tokens, generated tokens, time to
-first token and total time. Prints one line per turn and p50/p95 summaries. Sessions are stored in a
-temporary SQLite file, away from real users' sessions.
+first token and total time ("n/a" where the backend does not report one). Prints one line per turn
+and p50/p95 summaries. Sessions are stored in a temporary SQLite file, away from real users'
+sessions.
 """
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from bot.agent import Recommender
-from bot.llm.recording import RecordingBackend
+from bot.llm.metering import CallRecord, MeteredBackend
+from bot.recommender import Recommender, Session
 from bot.session_store import SqliteSessionStore
 from bot.settings import Settings
 from bot.types import DoneEvent, RecommendationsEvent
+from tools.timing import ms_since, percentiles
 
 DIALOGUES: tuple[tuple[str, ...], ...] = (
     ("I loved Heat, something similar please", "another one", "something older, from the 80s"),
@@ -34,23 +35,25 @@ DIALOGUES: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _pct(samples: list[float], q: float) -> float:
-    if not samples:
-        return 0.0
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _line(label: str, samples: list[float]) -> str:
+    found = percentiles(samples)
     return (
-        f"{label:<28} p50 {statistics.median(samples):8.1f} ms   p95 {_pct(samples, 0.95):8.1f} ms"
-        f"   max {max(samples):8.1f} ms   (n={len(samples)})"
+        f"{label:<28} p50 {found['p50']:8.1f} ms   p95 {found['p95']:8.1f} ms"
+        f"   max {max(samples, default=0.0):8.1f} ms   (n={len(samples)})"
     )
+
+
+def _call_text(call: CallRecord) -> str:
+    """One LLM call: tokens and time to first token, "n/a" where the backend did not report them
+    (no call has zero prompt tokens; the OpenAI-compatible backend does not time the first token)."""
+    tokens = f"{call.prompt_tokens}+{call.completion_tokens}" if call.prompt_tokens else "n/a"
+    ttft = f"{call.first_token_ms:.0f} ms" if call.first_token_ms is not None else "n/a"
+    return f"{call.method} {tokens} tok ttft {ttft} total {call.total_ms:.0f} ms"
 
 
 def run_chat_bench(settings: Settings, turns: int) -> int:
     base = Recommender.from_settings(settings)
-    llm = RecordingBackend(base.llm) if base.llm is not None else None
+    llm = MeteredBackend(base.llm) if base.llm is not None else None
     with tempfile.TemporaryDirectory(prefix="parley-bench-chat-") as tmp:
         rec = base.with_options(store=SqliteSessionStore(Path(tmp) / "sessions.sqlite3"), llm=llm)
         print(f"[bench chat] backend={settings.llm} agent_mode={settings.agent_mode} "
@@ -69,11 +72,7 @@ def run_chat_bench(settings: Settings, turns: int) -> int:
                     total_ms.append(total)
                     done += 1
                     calls = llm.records if llm is not None else []
-                    llm_text = "; ".join(
-                        f"{c.method} {c.prompt_tokens}+{c.completion_tokens} tok "
-                        f"ttft {c.first_token_ms or 0:.0f} ms total {c.total_ms:.0f} ms"
-                        for c in calls
-                    )
+                    llm_text = "; ".join(_call_text(c) for c in calls)
                     print(f"turn {done:3d}  list {list_ms_turn:8.1f} ms  reply {total:8.1f} ms  "
                           f"{message[:40]!r:44} {llm_text}")  # fmt: skip
                     if llm is not None:
@@ -84,14 +83,14 @@ def run_chat_bench(settings: Settings, turns: int) -> int:
     return 0
 
 
-def _turn(session: object, message: str, list_ms: list[float]) -> tuple[float, float]:
+def _turn(session: Session, message: str, list_ms: list[float]) -> tuple[float, float]:
     started = time.perf_counter()
     first_list: float | None = None
-    for event in session.stream(message):  # type: ignore[attr-defined]
+    for event in session.stream(message):
         if isinstance(event, RecommendationsEvent) and first_list is None:
-            first_list = (time.perf_counter() - started) * 1000
+            first_list = ms_since(started)
         if isinstance(event, DoneEvent):
             break
-    total = (time.perf_counter() - started) * 1000
+    total = ms_since(started)
     list_ms.append(first_list if first_list is not None else total)
     return list_ms[-1], total

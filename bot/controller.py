@@ -1,4 +1,4 @@
-"""One turn: extract, update the state, ask or recommend, write.
+"""One turn: link the message once, extract, update the state, ask or recommend, write.
 
 Plan-first (default on CPU): the tools are called by code, the LLM only extracts and writes. In
 tool-calling mode (``TurnContext.tool_agent``), the LLM chooses the retrieval tools itself
@@ -10,50 +10,46 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Literal
 
 from langgraph.errors import GraphRecursionError
 
-import prompts
-from bot.extract import Extraction, commanded_items, extract, instruction_start, strip_mentions
+from bot.extract import Extraction, extract
 from bot.llm.base import LLMBackend
 from bot.llm_extract import llm_extract, merge
+from bot.mentions import Mentions, link_message
 from bot.policy import best_question, should_ask
+from bot.reasons import rank_steps, to_recommendations
 from bot.references import Reference, find_references
+from bot.replies import explanation_text, labels, question_text, understood
 from bot.state import DialogueState
 from bot.state_update import apply_extraction, apply_feedback
 from bot.tool_agent import ToolAgent
 from bot.types import (
     DoneEvent,
-    Reason,
     Recommendation,
     RecommendationsEvent,
     Reply,
     StreamEvent,
+    TextChunkEvent,
     ToolStep,
     ToolStepEvent,
 )
-from bot.writer import GroundedWriter
-from tools.base import Evidence
+from bot.writing import GroundedWriter, WriteOutcome
+from bot.writing.trace import writer_args
 from tools.engine import Toolbox
 from tools.errors import ParleyError
-from tools.ranker import EVIDENCE_PRIORITY, Gathered, RankResult
+from tools.preferences import NAMED, has_any
+from tools.ranking import EVIDENCE_PRIORITY, Gathered, RankResult
+from tools.timing import ms_since
 
 log = logging.getLogger(__name__)
+EXTRACTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-extract")  # one model, one job
 FOLLOW_UP = re.compile(r"^\W*(?:an?other|more|next|something else|others?)\b", re.I)
-SOURCE_TOOL = {
-    "kg": ("kg_lookup", "neighbours"),
-    "cf_knn": ("cf_score", "knn"),
-    "cf_svd": ("cf_score", "svd"),
-    "popularity": ("cf_score", "popularity prior"),
-    "chat": ("cf_score", "conversation prior"),
-    "chat_co": ("cf_score", "conversation co-mentions"),
-    "chat_similar": ("cf_score", "chats like this one"),
-    "vector": ("vector_search", "description"),
-    "explain": ("kg_lookup", "paths"),
-}
 
 
 @dataclass
@@ -64,78 +60,27 @@ class TurnContext:
     max_questions: int
     k: int
     llm_extractor: str = "when_unsure"  # always | when_unsure (the deterministic one found nothing)
+    llm_extract_budget_s: float = 3.0  # past it the deterministic extraction answers alone
     tool_agent: ToolAgent | None = None  # set: the LLM chooses the tools (tool-calling mode)
 
 
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 1)
-
-
-def to_reason(evidence: Evidence) -> Reason:
-    source = "cf" if evidence.source == "popularity" else evidence.source
-    return Reason(text=evidence.summary, source=source, evidence={"kind": evidence.kind, **evidence.facts})
-
-
-def to_recommendations(result: RankResult) -> list[Recommendation]:
-    return [
-        Recommendation(
-            item_id=item.item_id,
-            title=item.title,
-            year=item.year,
-            genres=item.genres,
-            score=item.score,
-            reasons=[to_reason(e) for e in item.evidence[:4]],
-        )
-        for item in result.items
-    ]
-
-
-def rank_steps(result: RankResult) -> list[ToolStep]:
-    steps = []
-    for timing in result.timings:
-        tool, mode = SOURCE_TOOL.get(timing.name, (timing.name, ""))
-        summary = (
-            f"{timing.n_candidates} candidates" if timing.error is None else f"unavailable: {timing.error}"
-        )
-        steps.append(
-            ToolStep(name=tool, args={"mode": mode}, summary=summary, ms=timing.ms, ok=timing.error is None)
-        )
-    return steps
-
-
-def titles(ids: Iterable[int], toolbox: Toolbox) -> list[str]:
-    return [row.display_title for i in ids if (row := toolbox.items.get(i)) is not None]
-
-
-def understood(state: DialogueState, toolbox: Toolbox) -> str:
-    parts = []
-    if state.liked_items:
-        parts.append("you like " + ", ".join(titles(state.liked_items[-4:], toolbox)))
-    if state.liked_people:
-        parts.append("you like films by or with " + ", ".join(p.title() for p in state.liked_people[-3:]))
-    if state.disliked_items:
-        parts.append("not " + ", ".join(titles(state.disliked_items[-3:], toolbox)))
-    if state.genres_in:
-        parts.append("genres " + ", ".join(state.genres_in))
-    if state.genres_out:
-        parts.append("no " + ", ".join(state.genres_out))
-    if state.year_min or state.year_max:
-        parts.append(f"years {state.year_min or '…'}–{state.year_max or '…'}")
-    return "; ".join(parts)
-
-
 def _extract(
-    context: TurnContext, text: str, trace: list[ToolStep], degraded: list[str], last_shown: list[int]
+    context: TurnContext,
+    mentions: Mentions,
+    trace: list[ToolStep],
+    degraded: list[str],
+    last_shown: list[int],
 ) -> Extraction:
     started = time.perf_counter()
-    found = extract(text, context.toolbox.index)
+    text = mentions.text
+    found = extract(mentions)
     n = len(found.liked_items) + len(found.disliked_items) + len(found.liked_people) + len(found.genres_in)
     trace.append(
         ToolStep(
             name="kg_lookup",
             args={"action": "link", "text": text[:200]},
             summary=f"{n} entities",
-            ms=_ms(started),
+            ms=ms_since(started),
         )
     )
     # "the first one" and "another one" are clear without the LLM
@@ -145,50 +90,46 @@ def _extract(
         started = time.perf_counter()
         genres = sorted({g for row in context.toolbox.items.rows.values() for g in row.genres})
         try:
-            cut = instruction_start(text)  # the model never reads what is addressed to the system
-            if text[:cut].strip():
-                found = merge(found, llm_extract(text[:cut], context.llm, context.toolbox.index, genres))
-            ignored = commanded_items(text, context.toolbox.index)
+            own = mentions.own_text  # the model never reads what is addressed to the system
+            if own.strip():
+                job = EXTRACTOR.submit(llm_extract, own, context.llm, context.toolbox.index, genres)
+                found = merge(found, job.result(timeout=context.llm_extract_budget_s))
+            ignored = mentions.commanded_items()
             found.liked_items = [i for i in found.liked_items if i not in ignored]
             found.disliked_items = [i for i in found.disliked_items if i not in ignored]
-            trace.append(ToolStep(name="llm_extract", summary="merged", ms=_ms(started)))
+            trace.append(ToolStep(name="llm_extract", summary="merged", ms=ms_since(started)))
+        except FutureTimeout:  # the list is not held back; the model finishes in the background
+            summary = (
+                f"over its {context.llm_extract_budget_s:g} s budget: the deterministic extraction answered"
+            )
+            trace.append(ToolStep(name="llm_extract", summary=summary, ms=ms_since(started), ok=False))
         except ParleyError as error:
             degraded.append("llm")
             trace.append(
-                ToolStep(name="llm_extract", summary=f"unavailable: {error}", ms=_ms(started), ok=False)
+                ToolStep(name="llm_extract", summary=f"unavailable: {error}", ms=ms_since(started), ok=False)
             )
     return found
 
 
 def _unsure(found: Extraction) -> bool:
-    """The deterministic extractor found nothing to act on, or an ambiguous mention: worth the LLM
-    extractor's seconds (kept off the common path so the list comes within a second)."""
-    return bool(found.ambiguous) or not (
-        found.liked_items
-        or found.disliked_items
-        or found.liked_people
-        or found.disliked_people
-        or found.genres_in
-        or found.genres_out
-        or found.keywords_in
-        or found.year_min
-        or found.year_max
-        or found.clear_year_range
-    )
+    """The deterministic extractor found nothing to act on (no preference field the linker and the
+    lexicons fill), or an ambiguous mention: worth the LLM extractor's seconds (kept off the common
+    path so the list comes within a second)."""
+    return bool(found.ambiguous) or not (found.clear_year_range or has_any(found, NAMED))
 
 
 def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator[StreamEvent]:
     trace: list[ToolStep] = []
     degraded: list[str] = []
     toolbox = context.toolbox
-    found = _extract(context, text, trace, degraded, state.last_recommendations)
+    mentions = link_message(text, toolbox.index)  # the only entity linking of this message
+    found = _extract(context, mentions, trace, degraded, state.last_recommendations)
     named = found.liked_items + found.disliked_items
     references = find_references(text, state.last_recommendations, named)
     referenced = {r.item_id for r in references}
     found.liked_items = [i for i in found.liked_items if i not in referenced]
     found.disliked_items = [i for i in found.disliked_items if i not in referenced]
-    cut = instruction_start(text)  # what is addressed to the system describes no taste either
-    new_state = apply_extraction(state, found, strip_mentions(text[:cut], toolbox.index))
+    new_state = apply_extraction(state, found)
     new_state.turns += 1
     why: Reference | None = None
     for ref in references:
@@ -230,11 +171,24 @@ def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator
     new_state.last_recommendations = shown or new_state.last_recommendations
     allowed = set(new_state.liked_items) | set(new_state.disliked_items)
     started = time.perf_counter()
-    text_out, writer, rejections = context.writer.write(
-        recommendations, understood(new_state, toolbox), _labels(degraded), ambiguous, allowed
+    written = WriteOutcome(text="")
+    for piece in context.writer.stream(
+        recommendations,
+        understood(new_state, toolbox),
+        labels(degraded),
+        ambiguous,
+        allowed,
+        wish=mentions.own_text,
+    ):
+        if isinstance(piece, WriteOutcome):
+            written = piece
+        else:
+            yield TextChunkEvent(text=piece)  # a validated piece, as soon as it passed
+    text_out, writer = written.text, written.kind
+    summary = f"{len(text_out)} characters" + "".join(f"; draft rejected: {r}" for r in written.rejections)
+    trace.append(
+        ToolStep(name="writer", args=writer_args(written), summary=summary[:1000], ms=ms_since(started))
     )
-    summary = f"{len(text_out)} characters" + "".join(f"; draft rejected: {r}" for r in rejections)
-    trace.append(ToolStep(name="writer", args={"kind": writer}, summary=summary[:1000], ms=_ms(started)))
     yield DoneEvent(
         reply=Reply(
             session_id="",
@@ -243,7 +197,7 @@ def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator
             profile=new_state,
             trace=trace,
             degraded=degraded,
-            writer="llm" if writer == "llm" else "template",
+            writer="template" if writer == "template" else "llm",
             tools_chosen_by=chosen_by,
         )
     )
@@ -269,27 +223,11 @@ def _retrieve(
         except (ParleyError, GraphRecursionError) as error:
             log.warning("tool-calling agent failed: %s", error)
             reason = f"tool-calling agent unavailable: {error}"
-        steps.append(ToolStep(name="fallback", summary=f"plan-first ranker ({reason})", ms=_ms(started)))
+        steps.append(ToolStep(name="fallback", summary=f"plan-first ranker ({reason})", ms=ms_since(started)))
     ranker = context.toolbox.ranker
     gathered = gathered or ranker.gather(profile)  # reuse the question policy's gathering
     result = ranker.fuse(profile, gathered.found, context.k, True, gathered.timings, gathered.degraded)
     return result, steps + rank_steps(result), "controller"
-
-
-def _labels(degraded: list[str]) -> list[str]:
-    names = {
-        "kg": "the knowledge graph",
-        "explain": "the knowledge graph",
-        "vector": "semantic search",
-        "cf_knn": "ratings",
-        "cf_svd": "ratings",
-        "popularity": "ratings",
-        "chat": "conversation data",
-        "chat_co": "conversation data",
-        "chat_similar": "conversation data",
-        "llm": "the language model",
-    }
-    return list(dict.fromkeys(names.get(d, d) for d in degraded))
 
 
 def _question(
@@ -305,7 +243,7 @@ def _question(
             name="policy",
             args={"candidates": len(pool.items)},
             summary=question.slot if question else "recommend",
-            ms=_ms(started),
+            ms=ms_since(started),
         )
     )
     if question is None:
@@ -313,13 +251,7 @@ def _question(
     asked = state.model_copy(deep=True)
     asked.asked_slots.append(question.slot)
     asked.questions_asked += 1
-    acknowledgement = (
-        ("Noted: " + understood(state, context.toolbox) + ".") if understood(state, context.toolbox) else ""
-    )
-    text = prompts.render(
-        "question.j2", slot=question.slot, options=question.options, acknowledgement=acknowledgement
-    )
-    return asked, text
+    return asked, question_text(question, state, context.toolbox)
 
 
 def _explain(
@@ -346,14 +278,37 @@ def _explain(
             name="kg_lookup",
             args={"action": "paths", "target_id": item_id},
             summary=f"{len(reasons)} reasons",
-            ms=_ms(started),
+            ms=ms_since(started),
         )
     )
+    text = explanation_text(item_id, reasons, toolbox)
+    writer: Literal["llm", "template"] = "template"
     row = toolbox.items.get(item_id)
-    text = prompts.render(
-        "explain_reply.j2",
-        title=row.display_title if row else str(item_id),
-        year=row.year if row else None,
-        reasons=[r[:1].upper() + r[1:] if n == 0 else r for n, r in enumerate(reasons[:3])],
+    if context.writer.llm is not None and row is not None:
+        started = time.perf_counter()
+        about = Recommendation(
+            item_id=item_id,
+            title=row.display_title,
+            year=row.year,
+            genres=sorted(row.genres),
+            score=0.0,
+            reasons=[],
+        )
+        allowed = set(state.liked_items) | set(state.disliked_items)
+        own, piece = context.writer.explain(about, reasons, allowed)
+        if piece is not None:
+            title = f"{row.display_title} ({row.year})" if row.year else row.display_title
+            text, writer = (f"Why {title}? {own}", "llm") if own else (text, "template")
+            summary = f"{len(text)} characters" + "".join(f"; draft rejected: {r}" for r in piece.reasons)
+            args = {"kind": writer, "task": "why", "rejected": piece.rejected}
+            trace.append(ToolStep(name="writer", args=args, summary=summary[:1000], ms=ms_since(started)))
+    yield DoneEvent(
+        reply=Reply(
+            session_id="",
+            text=text,
+            profile=state,
+            trace=trace,
+            degraded=degraded,
+            writer=writer,
+        )
     )
-    yield DoneEvent(reply=Reply(session_id="", text=text, profile=state, trace=trace, degraded=degraded))

@@ -10,31 +10,12 @@ from typing import Any
 import prompts
 from bot.extract import Extraction
 from bot.llm.base import ChatMessage, LLMBackend
-from tools.lexicon import GENRE_SYNONYMS
-from tools.linking import EntityIndex
-from tools.text_normalize import fold
+from tools.linking import GENRE_SYNONYMS, EntityIndex, EntityKind, fold
+from tools.preferences import LLM_NAMES, OPPOSED, SPECS, FieldKind, llm_schema
 
-LIST = {"type": "array", "items": {"type": "string", "maxLength": 80}, "maxItems": 5}
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "liked_titles": LIST,
-        "disliked_titles": LIST,
-        "liked_people": LIST,
-        "disliked_people": LIST,
-        "genres_in": LIST,
-        "genres_out": LIST,
-    },
-    "required": [
-        "liked_titles",
-        "disliked_titles",
-        "liked_people",
-        "disliked_people",
-        "genres_in",
-        "genres_out",
-    ],
-}
+SCHEMA: dict[str, Any] = llm_schema()  # the fields with an ``llm_name`` (tools.preferences)
 MIN_CONFIDENCE = 0.85
+ENTITY_KINDS: dict[FieldKind, EntityKind] = {"item": "item", "person": "person", "genre": "genre"}
 
 
 def llm_extract(text: str, llm: LLMBackend, index: EntityIndex, genres: list[str]) -> Extraction:
@@ -45,22 +26,20 @@ def llm_extract(text: str, llm: LLMBackend, index: EntityIndex, genres: list[str
     data = llm.complete_json(messages, SCHEMA, max_tokens=160)
     out = Extraction()
 
-    def link(names: object, kind: str) -> list[str]:
+    def link(names: object, kind: EntityKind) -> list[str]:
         found = []
         for name in names if isinstance(names, list) else []:
             if not said_in(str(name), text, kind):
                 continue  # the model added something the person did not say
-            cands = index.link(str(name)[:80], kinds=[kind], limit=1)  # type: ignore[list-item]
+            cands = index.link(str(name)[:80], kinds=[kind], limit=1)
             if cands and cands[0].confidence >= MIN_CONFIDENCE:
                 found.append(cands[0].entity_id if kind != "genre" else cands[0].name)
         return found
 
-    out.liked_items = [int(i) for i in link(data.get("liked_titles"), "item")]
-    out.disliked_items = [int(i) for i in link(data.get("disliked_titles"), "item")]
-    out.liked_people = link(data.get("liked_people"), "person")
-    out.disliked_people = link(data.get("disliked_people"), "person")
-    out.genres_in = link(data.get("genres_in"), "genre")
-    out.genres_out = link(data.get("genres_out"), "genre")
+    for name, llm_name in LLM_NAMES.items():
+        kind = ENTITY_KINDS[SPECS[name].kind]
+        linked = link(data.get(llm_name), kind)
+        setattr(out, name, [int(i) for i in linked] if kind == "item" else linked)
     return out
 
 
@@ -97,16 +76,10 @@ def said_in(name: str, text: str, kind: str) -> bool:
 def merge(deterministic: Extraction, from_llm: Extraction) -> Extraction:
     """Union of both; where they disagree on polarity the deterministic extractor wins."""
     merged = deterministic.model_copy(deep=True)
-    pairs = (
-        ("liked_items", "disliked_items"),
-        ("liked_people", "disliked_people"),
-        ("genres_in", "genres_out"),
-    )
-    for positive, negative in pairs:
-        for name, other in ((positive, negative), (negative, positive)):
-            current: list[Any] = getattr(merged, name)
-            blocked = set(getattr(deterministic, other))
-            for value in getattr(from_llm, name):
-                if value not in current and value not in blocked:
-                    current.append(value)
+    for name, other in OPPOSED.items():
+        current: list[Any] = getattr(merged, name)
+        blocked = set(getattr(deterministic, other))
+        for value in getattr(from_llm, name):
+            if value not in current and value not in blocked:
+                current.append(value)
     return merged

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel
 
@@ -20,7 +20,7 @@ class Question(BaseModel):
     gain: float
 
 
-def entropy(counts: Counter[str]) -> float:
+def entropy(counts: Mapping[str, float]) -> float:
     total = sum(counts.values())
     if total == 0:
         return 0.0
@@ -48,14 +48,14 @@ def best_question(state: DialogueState, candidates: Sequence[int], items: ItemTa
     for slot in ASKABLE:
         if slot in closed:
             continue
-        counts: Counter[str] = Counter()
+        counts: defaultdict[str, float] = defaultdict(float)  # a candidate's values share its one vote
         for item_id in candidates:
             values = slot_values(slot, item_id, items)
             for value in values:
-                counts[value] += 1.0 / len(values)  # type: ignore[assignment]
+                counts[value] += 1.0 / len(values)
         gain = entropy(counts)
         if gain > 0.5 and (best is None or gain > best.gain):
-            options = [value for value, _ in counts.most_common(3)]
+            options = sorted(counts, key=lambda value: -counts[value])[:3]  # ties: first seen first
             if slot == "people":
                 options = [items_person_name(v, items) for v in options]
             best = Question(slot=slot, options=options, gain=round(gain, 3))

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 import prompts
-from bot.agent import Recommender
+from bot.recommender import Recommender
 from bot.settings import Settings
 from bot.types import DoneEvent, RecommendationsEvent, TextChunkEvent, ToolStepEvent
 from tools.errors import ParleyError

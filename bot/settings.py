@@ -15,7 +15,7 @@ import yaml
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from tools.ranker import RankerWeights
+from tools.ranking import RankerWeights
 from tools.stores import StoreConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,58 +48,54 @@ class _FileSource(PydanticBaseSettingsSource):
         return _config_file_values()
 
 
-class Settings(BaseSettings):
-    """Every knob of Parley. Field ``x`` is set by env ``PARLEY_X``."""
+class Settings(BaseSettings, StoreConfig):
+    """Every knob of Parley. Field ``x`` is set by env ``PARLEY_X`` (its ``description`` says what it does).
 
-    model_config = SettingsConfigDict(env_prefix="PARLEY_", env_file=".env", extra="ignore")
+    The stores' fields (data and state directories, knowledge graph, vector store, collaborative
+    filtering) are defined once, in ``tools.stores.StoreConfig``, and inherited here."""
 
-    # --- data and state ---------------------------------------------------------------------------
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", env_file=".env", extra="ignore", frozen=False)
+
+    # --- data and state (the stores' fields, with their descriptions: tools.stores.StoreConfig) -----
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="catalogue directory")
     state_dir: Path = Field(default=PROJECT_ROOT / ".state", description="built stores, models, logs")
 
-    # --- knowledge graph --------------------------------------------------------------------------
-    neo4j_uri: str | None = Field(
-        default=None, description="use this Neo4j/Bolt server instead of the embedded one"
-    )
-    neo4j_user: str = "neo4j"
-    neo4j_password: SecretStr | None = None
-    neo4j_database: str = "movies"
-    graph_bolt_port: int = Field(
-        default=7687, description="embedded ArcadeDB Bolt port (0 = pick a free one)"
-    )
-    graph_http_port: int = Field(
-        default=2480, description="embedded ArcadeDB HTTP port (0 = pick a free one)"
-    )
-    graph_heap_mb: int = 1024
-    graph_start_timeout_s: float = 60.0
-    graph_query_timeout_s: float = 10.0
-
-    # --- vector store -----------------------------------------------------------------------------
-    chroma_url: str | None = Field(
-        default=None, description="Chroma server URL; unset = persistent client on disk"
-    )
-    chroma_collection: str = "parley_items"
-
-    # --- collaborative filtering ------------------------------------------------------------------
-    cf_svd_factors: int = 100
-    cf_svd_epochs: int = 40
-    cf_knn_k: int = 40
-    cf_seed: int = 0
-
     # --- LLM --------------------------------------------------------------------------------------
-    llm: Literal["embedded", "openai", "none", "fake"] = "embedded"
+    llm: Literal["embedded", "openai", "none"] = Field(
+        default="embedded",
+        description="embedded (llama.cpp in process), openai (vLLM or any OpenAI-compatible server), "
+        "none (the template writer, no LLM)",
+    )
     llm_model_path: Path | None = Field(
         default=None, description="any GGUF to use instead of the packaged model"
     )
-    llm_model_size: Literal["1.5b", "0.5b"] = "1.5b"
-    openai_base_url: str | None = None
-    openai_model: str = "qwen"
-    openai_api_key: SecretStr = SecretStr("EMPTY")
-    llm_timeout_s: float = 60.0
+    llm_model_size: Literal["1.5b", "0.5b"] = Field(
+        default="1.5b", description="which packaged model the embedded backend loads"
+    )
+    llm_n_ctx: int = Field(
+        default=4096, ge=512, le=131_072, description="context window of the embedded model (tokens)"
+    )
+    llm_n_threads: int = Field(
+        default=2, ge=1, le=256, description="CPU threads of the embedded model while it writes"
+    )
+    llm_n_threads_batch: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="CPU threads of the embedded model while it reads a prompt; unset = PARLEY_LLM_N_THREADS",
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"
+    )
+    openai_model: str = Field(default="qwen", description="model name sent to the OpenAI-compatible server")
+    openai_api_key: SecretStr = Field(
+        default=SecretStr("EMPTY"), description="API key of the OpenAI-compatible server (never printed)"
+    )
+    llm_timeout_s: float = Field(default=60.0, description="seconds one LLM call may take")
 
     # --- dialogue -------------------------------------------------------------------------------
     max_questions: int = Field(default=2, ge=0, le=10, description="questions before a first recommendation")
-    recommendations_per_turn: int = Field(default=5, ge=1, le=20)
+    recommendations_per_turn: int = Field(default=5, ge=1, le=20, description="recommendations per list")
     ranker_weights: RankerWeights = Field(
         default_factory=RankerWeights,
         description="fusion weights of the ranker (tuned on the ReDial development half; env as JSON, "
@@ -117,7 +113,23 @@ class Settings(BaseSettings):
         "first list on CPU), when_unsure (the deterministic one found nothing or an ambiguous "
         "mention), off",
     )
+    llm_extract_budget_s: float = Field(
+        default=3.0,
+        ge=0.1,
+        le=600.0,
+        description="seconds the LLM extractor may take; past them the deterministic extraction answers "
+        "and the list is not held back",
+    )
     agent_max_steps: int = Field(default=2, ge=1, le=6, description="tool rounds of the tool-calling agent")
+    max_message_chars: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="longest message a turn accepts (longer: asked to shorten)",
+    )
+    writer_max_tokens: int = Field(
+        default=320, ge=16, le=4096, description="token budget of one LLM writer draft"
+    )
 
     # --- web chat and widget (parley serve) -----------------------------------------------------
     serve_host: str = Field(default="127.0.0.1", description="address `parley serve` listens on")
@@ -129,28 +141,54 @@ class Settings(BaseSettings):
     )
     ui_concurrency: int = Field(default=4, ge=1, le=64, description="chat turns run at once per view")
     ui_max_queue: int = Field(default=64, ge=1, description="requests waiting in Gradio's queue at most")
+    session_cache_size: int = Field(
+        default=512,
+        ge=1,
+        description="conversations the web app keeps live in memory (least recently used dropped; the "
+        "session store keeps them all)",
+    )
     rate_limit_per_minute: int = Field(
         default=30,
         ge=0,
         description="chat messages and feedback events one conversation may send per minute over the web "
         "(HTTP 429 on the JSON API, a polite reply in the chat); 0 = no limit",
     )
+    rate_limit_per_ip_per_minute: int = Field(
+        default=0,
+        ge=0,
+        description="chat messages and feedback events one client address may send per minute (behind a "
+        "proxy: the address uvicorn reads from X-Forwarded-For, see FORWARDED_ALLOW_IPS); 0 = no limit",
+    )
 
-    @property
-    def graph_dir(self) -> Path:
-        return self.state_dir / "graph"
-
-    @property
-    def chroma_dir(self) -> Path:
-        return self.state_dir / "chroma"
-
-    @property
-    def cf_dir(self) -> Path:
-        return self.state_dir / "cf"
-
-    @property
-    def embedding_cache_dir(self) -> Path:
-        return self.state_dir / "embeddings"
+    # --- conversations and scale-out (docs/deploy.md) --------------------------------------------
+    session_store: Literal["sqlite", "postgresql"] = Field(
+        default="sqlite",
+        description="where conversations live: sqlite (<state_dir>/sessions.sqlite3, one host) or "
+        "postgresql (PARLEY_DATABASE_URL, shared by several app workers; also keeps the rate limits)",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL of the session store, e.g. postgresql://parley:pw@db:5432/parley",
+    )
+    database_pool_size: int = Field(
+        default=8, ge=1, le=256, description="PostgreSQL connections per worker at most"
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="app workers that serve one deployment behind a load balancer; more than 1 needs "
+        "PARLEY_UI_SECRET (and PARLEY_SESSION_STORE=postgresql when they run on several hosts)",
+    )
+    ui_secret: SecretStr | None = Field(
+        default=None,
+        description="key that encrypts the session id kept in the browser; unset = a per-state-directory "
+        "file (one worker only)",
+    )
+    retention_days: float = Field(
+        default=0,
+        ge=0,
+        description="conversations idle for longer are erased at start-up and by `parley db purge`; 0 = keep",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -177,6 +215,5 @@ def offline_environment() -> None:
 
 
 def store_config(settings: Settings) -> StoreConfig:
-    """The stores' part of the settings."""
-    fields = set(StoreConfig.model_fields)
-    return StoreConfig(**{k: v for k, v in settings.model_dump().items() if k in fields})
+    """The stores' part of the settings (a frozen ``StoreConfig``)."""
+    return StoreConfig(**{name: getattr(settings, name) for name in StoreConfig.model_fields})

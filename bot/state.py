@@ -1,58 +1,37 @@
-"""The dialogue state: the typed preference state plus what the dialogue has done so far."""
+"""The dialogue state: the person's preferences (``tools.preferences``) plus what the dialogue has
+done so far."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, Field
 
+from tools.preferences import SessionPreferences
 from tools.profile import PreferenceProfile
 
-SLOTS = ("genre", "era", "people", "mood")
+SLOTS = ("genre", "era", "people", "mood")  # question slots ("mood": the wish in their words)
+PROFILE_FIELDS = frozenset(SessionPreferences.model_fields)
 
 
-class DialogueState(BaseModel):
+class DialogueState(SessionPreferences):
     """What Parley believes about the person, and what it has asked and shown."""
 
-    liked_items: list[int] = Field(default_factory=list)
-    disliked_items: list[int] = Field(default_factory=list)
-    liked_people: list[str] = Field(default_factory=list)
-    disliked_people: list[str] = Field(default_factory=list)
-    genres_in: list[str] = Field(default_factory=list)
-    genres_out: list[str] = Field(default_factory=list)
-    keywords_in: list[str] = Field(default_factory=list)
-    year_min: int | None = None
-    year_max: int | None = None
-    mood: str = ""
-    said: str = ""  # the person's own words so far (latest 2,000 characters; chats like this one)
-    fresh_mood: bool = False  # the last message described a wish: it leads this turn's ranking
-    seen: list[int] = Field(default_factory=list)
-    rejected: list[int] = Field(default_factory=list)
-    recommended: list[int] = Field(default_factory=list)
+    fresh_description: bool = Field(
+        default=False,
+        description="the last message described a wish: it leads this turn's ranking",
+        validation_alias=AliasChoices("fresh_description", "fresh_mood"),  # stored before the rename
+    )
     last_recommendations: list[int] = Field(default_factory=list)
     asked_slots: list[str] = Field(default_factory=list)
     questions_asked: int = 0
     turns: int = 0
 
     def to_profile(self) -> PreferenceProfile:
-        year_min, year_max = self.year_min, self.year_max
-        if year_min is not None and year_max is not None and year_min > year_max:
-            year_min, year_max = year_max, year_min
-        return PreferenceProfile(
-            liked_items=tuple(self.liked_items),
-            disliked_items=tuple(self.disliked_items),
-            liked_people=tuple(self.liked_people),
-            disliked_people=tuple(self.disliked_people),
-            genres_in=tuple(self.genres_in),
-            genres_out=tuple(self.genres_out),
-            keywords_in=tuple(self.keywords_in),
-            year_min=year_min,
-            year_max=year_max,
-            description=self.mood[-2000:],
-            description_weight=3.0 if self.fresh_mood else 1.0,
-            conversation_text=self.said[-2000:],
-            seen=tuple(self.seen),
-            rejected=tuple(self.rejected),
-            recommended=tuple(self.recommended),
-        )
+        data = self.model_dump(include=set(PROFILE_FIELDS))
+        if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
+            data["year_min"], data["year_max"] = self.year_max, self.year_min
+        data["description"] = self.description[-2000:]
+        data["conversation_text"] = self.conversation_text[-2000:]
+        return PreferenceProfile.model_validate({**data, "description_weight": 3.0 if self.fresh_description else 1.0})
 
     def answered_slots(self) -> set[str]:
         answered = set()
@@ -62,7 +41,7 @@ class DialogueState(BaseModel):
             answered.add("era")
         if self.liked_people or self.disliked_people:
             answered.add("people")
-        if self.mood.strip():
+        if self.description.strip():
             answered.add("mood")
         return answered
 

@@ -7,12 +7,12 @@ from typing import TypeVar
 
 from bot.extract import Extraction
 from bot.state import DialogueState
-from tools.lexicon import COMMON_WORDS
-from tools.text_normalize import fold
+from tools.linking import COMMON_WORDS, fold
+from tools.preferences import LISTS, OPPOSED
 
 T = TypeVar("T")
-MAX_MOOD_CHARS = 600
-MAX_SAID_CHARS = 2000
+MAX_DESCRIPTION_CHARS = 600
+MAX_CONVERSATION_CHARS = 2000
 
 
 def _merge(old: list[T], add: Iterable[T], remove: Iterable[T]) -> list[T]:
@@ -21,29 +21,29 @@ def _merge(old: list[T], add: Iterable[T], remove: Iterable[T]) -> list[T]:
 
 
 def descriptive(text: str) -> bool:
-    """True when a text has at least three content words (a mood or a wish, not just "hi")."""
+    """True when a text has at least three content words (a wish, not just "hi")."""
     return sum(1 for w in fold(text).split() if w not in COMMON_WORDS and not w.isdigit()) >= 3
 
 
-def apply_extraction(state: DialogueState, found: Extraction, leftover_text: str) -> DialogueState:
-    """The state after one message: a new like overrides an old dislike and vice versa."""
+def apply_extraction(state: DialogueState, found: Extraction) -> DialogueState:
+    """The state after one message: a new like overrides an old dislike and vice versa (each list
+    field against its ``OPPOSED`` one); the message's leftover words join the conversation text,
+    and the description when they describe a wish."""
     new = state.model_copy(deep=True)
-    new.liked_items = _merge(state.liked_items, found.liked_items, found.disliked_items)
-    new.disliked_items = _merge(state.disliked_items, found.disliked_items, found.liked_items)
-    new.liked_people = _merge(state.liked_people, found.liked_people, found.disliked_people)
-    new.disliked_people = _merge(state.disliked_people, found.disliked_people, found.liked_people)
-    new.genres_in = _merge(state.genres_in, found.genres_in, found.genres_out)
-    new.genres_out = _merge(state.genres_out, found.genres_out, found.genres_in)
-    new.keywords_in = _merge(state.keywords_in, found.keywords_in, [])
+    for name in LISTS:
+        opposite = OPPOSED.get(name)
+        removed = getattr(found, opposite) if opposite is not None else []
+        setattr(new, name, _merge(getattr(state, name), getattr(found, name), removed))
     if found.clear_year_range:
         new.year_min = new.year_max = None
     if found.year_min is not None or found.year_max is not None:
         new.year_min, new.year_max = found.year_min, found.year_max
-    if leftover_text.strip():
-        new.said = f"{state.said} {leftover_text.strip()}".strip()[-MAX_SAID_CHARS:]
-    new.fresh_mood = descriptive(leftover_text)
-    if new.fresh_mood:
-        new.mood = f"{state.mood} {leftover_text}".strip()[-MAX_MOOD_CHARS:]
+    leftover = found.description
+    if leftover.strip():
+        new.conversation_text = f"{state.conversation_text} {leftover.strip()}".strip()[-MAX_CONVERSATION_CHARS:]
+    new.fresh_description = descriptive(leftover)
+    if new.fresh_description:
+        new.description = f"{state.description} {leftover}".strip()[-MAX_DESCRIPTION_CHARS:]
     return new
 
 

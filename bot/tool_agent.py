@@ -28,16 +28,21 @@ from pydantic import BaseModel, ValidationError
 
 import prompts
 from bot.llm.base import ChatMessage, LLMBackend, ToolCall
+from bot.sanitise import InvalidInputError
 from bot.state import DialogueState
 from bot.types import ToolStep
 from tools.engine import Toolbox
 from tools.errors import ParleyError
+from tools.preferences import SPECS, Preferences, has_any
 from tools.profile import PreferenceProfile
 from tools.registry import openai_schemas
 from tools.scorers.base import ScoredItem
+from tools.timing import ms_since
 
 log = logging.getLogger(__name__)
 RESULT_ITEMS_SHOWN = 8  # candidates per tool result shown back to the LLM (keeps prompts short)
+PROMPT_LIST_ITEMS = 6  # latest entries of a preference list shown in the prompt
+PROMPT_TEXT_CHARS = 300  # latest characters of the description shown in the prompt
 
 
 class AgentGraphState(TypedDict):
@@ -67,8 +72,8 @@ class ToolAgent:
         self.max_steps = max_steps
         self.schemas = openai_schemas()
         graph = StateGraph(AgentGraphState)
-        graph.add_node("agent", self._agent_node)  # type: ignore[call-overload]
-        graph.add_node("tools", self._tools_node)  # type: ignore[call-overload]
+        graph.add_node("agent", self._agent_node)
+        graph.add_node("tools", self._tools_node)
         graph.add_edge(START, "agent")
         graph.add_conditional_edges("agent", self._route, {"tools": "tools", "end": END})
         graph.add_conditional_edges("tools", self._after_tools, {"agent": "agent", "end": END})
@@ -91,47 +96,47 @@ class ToolAgent:
         return ToolAgentOutcome(found=final["found"], trace=final["trace"], llm_calls=final["steps"])
 
     # -- graph nodes ----------------------------------------------------------------------------------
-    def _agent_node(self, graph_state: AgentGraphState) -> dict[str, Any]:
+    def _agent_node(self, state: AgentGraphState) -> dict[str, Any]:
         started = time.perf_counter()
-        messages = graph_state["messages"]
+        messages = state["messages"]
         try:
             out = self.llm.complete_with_tools(messages, self.schemas, max_tokens=200)
         except ParleyError as error:
-            step = ToolStep(name="agent", summary=f"unavailable: {error}", ms=_ms(started), ok=False)
-            return {"pending": [], "steps": self.max_steps, "trace": [*graph_state["trace"], step]}
-        calls = [c for c in out.tool_calls[:4] if _signature(c) not in graph_state["called"]]
-        said = json.dumps([{"name": c.name, "arguments": c.arguments} for c in calls]) if calls else out.text
+            step = ToolStep(name="agent", summary=f"unavailable: {error}", ms=ms_since(started), ok=False)
+            return {"pending": [], "steps": self.max_steps, "trace": [*state["trace"], step]}
+        calls = [c for c in out.tool_calls[:4] if _signature(c) not in state["called"]]
+        written = json.dumps([{"name": c.name, "arguments": c.arguments} for c in calls]) if calls else out.text
         step = ToolStep(
             name="agent",
             args={"tool_calls": [c.name for c in calls]},
             summary=f"{out.prompt_tokens} prompt / {out.completion_tokens} generated tokens",
-            ms=_ms(started),
+            ms=ms_since(started),
         )
         return {
-            "messages": [*messages, ChatMessage(role="assistant", content=said[:2000])],
+            "messages": [*messages, ChatMessage(role="assistant", content=written[:2000])],
             "pending": calls,
-            "called": [*graph_state["called"], *(_signature(c) for c in calls)],
-            "steps": graph_state["steps"] + 1,
-            "trace": [*graph_state["trace"], step],
+            "called": [*state["called"], *(_signature(c) for c in calls)],
+            "steps": state["steps"] + 1,
+            "trace": [*state["trace"], step],
         }
 
-    def _route(self, graph_state: AgentGraphState) -> str:
-        return "tools" if graph_state["pending"] else "end"
+    def _route(self, state: AgentGraphState) -> str:
+        return "tools" if state["pending"] else "end"
 
-    def _after_tools(self, graph_state: AgentGraphState) -> str:
+    def _after_tools(self, state: AgentGraphState) -> str:
         """Back to the LLM while it has tool rounds left (no final "done" call after the last)."""
-        return "agent" if graph_state["steps"] < self.max_steps else "end"
+        return "agent" if state["steps"] < self.max_steps else "end"
 
-    def _tools_node(self, graph_state: AgentGraphState) -> dict[str, Any]:
-        messages = list(graph_state["messages"])
-        found = {name: list(items) for name, items in graph_state["found"].items()}
-        trace = list(graph_state["trace"])
-        for call in graph_state["pending"]:
+    def _tools_node(self, state: AgentGraphState) -> dict[str, Any]:
+        messages = list(state["messages"])
+        found = {name: list(items) for name, items in state["found"].items()}
+        trace = list(state["trace"])
+        for call in state["pending"]:
             started = time.perf_counter()
-            arguments = with_session_defaults(call.name, dict(call.arguments), graph_state["profile"])
+            arguments = with_session_defaults(call.name, dict(call.arguments), state["profile"])
             reply, summary, ok = self._run_call(call.name, arguments, found)
             shown = {k: v[:20] if isinstance(v, list) else v for k, v in arguments.items()}
-            trace.append(ToolStep(name=call.name, args=shown, summary=summary, ms=_ms(started), ok=ok))
+            trace.append(ToolStep(name=call.name, args=shown, summary=summary, ms=ms_since(started), ok=ok))
             messages.append(ChatMessage(role="tool", name=call.name, content=reply))
         return {"messages": messages, "found": found, "pending": [], "trace": trace}
 
@@ -176,22 +181,37 @@ class ToolAgent:
         return json.dumps(data, default=str)[:3000]
 
     def _user_prompt(self, state: DialogueState, message: str) -> str:
-        def named(ids: list[int]) -> list[dict[str, Any]]:
-            rows = [self.toolbox.items.get(i) for i in ids[-6:]]
-            return [{"item_id": r.item_id, "title": r.display_title} for r in rows if r is not None]
+        return prompts.render("agent_user.j2", message=message[:500], preferences=self.preference_lines(state))
 
-        return prompts.render(
-            "agent_user.j2",
-            message=message[:500],
-            liked=named(state.liked_items),
-            disliked=named(state.disliked_items),
-            people=state.liked_people[-4:],
-            genres_in=state.genres_in,
-            genres_out=state.genres_out,
-            year_min=state.year_min,
-            year_max=state.year_max,
-            description=state.mood[-300:],
-        )
+    def preference_lines(self, state: DialogueState) -> list[dict[str, str]]:
+        """One {label, value} per preference field the state fills (``tools.preferences``, in field
+        order): movies as "Title (id N)", lists and the description shortened to their latest part."""
+        lines = []
+        for name, spec in SPECS.items():
+            if not has_any(state, (name,)):
+                continue
+            value = getattr(state, name)
+            if spec.kind == "item":
+                rows = [self.toolbox.items.get(i) for i in value[-PROMPT_LIST_ITEMS:]]
+                shown = ", ".join(f"{r.display_title} (id {r.item_id})" for r in rows if r is not None)
+            elif isinstance(value, list):
+                shown = ", ".join(str(v) for v in value[-PROMPT_LIST_ITEMS:])
+            elif isinstance(value, str):
+                shown = value[-PROMPT_TEXT_CHARS:]
+            else:
+                shown = str(value)
+            if shown:
+                lines.append({"label": str(Preferences.model_fields[name].title), "value": shown})
+        return lines
+
+
+def tool_agent_for(toolbox: Toolbox, llm: LLMBackend | None, mode: str, max_steps: int) -> ToolAgent | None:
+    """The tool-calling agent for ``mode`` ("tools", "plan" or "auto"), or None for plan-first."""
+    if mode not in ("auto", "plan", "tools"):
+        raise InvalidInputError(f"unknown agent mode {mode!r}; choose auto, plan or tools")
+    if llm is None or mode == "plan" or (mode == "auto" and not llm.supports_tools):
+        return None
+    return ToolAgent(toolbox, llm, max_steps=max_steps)
 
 
 def with_session_defaults(name: str, arguments: dict[str, Any], profile: PreferenceProfile) -> dict[str, Any]:
@@ -238,7 +258,3 @@ def _summary(result: BaseModel, lists: dict[str, list[ScoredItem]]) -> str:
 
 def _signature(call: ToolCall) -> str:
     return call.name + json.dumps(call.arguments, sort_keys=True, default=str)
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 1)

@@ -29,6 +29,24 @@ class Recommendation(BaseModel):
     reasons: list[Reason]
 
 
+class ItemFacts(BaseModel):
+    """An item's facts from the catalogue table (people and keywords as graph keys) and the chat
+    corpus: ``chat_recommended`` counts the chat dialogues that recommended it,
+    ``chat_co_recommended`` maps a mentioned movie to the chats where it was mentioned and this one
+    recommended."""
+
+    item_id: int
+    title: str
+    year: int | None = None
+    genres: list[str] = Field(default_factory=list)
+    directors: list[str] = Field(default_factory=list)
+    cast: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    popularity: int = 0
+    chat_recommended: int = 0
+    chat_co_recommended: dict[int, int] = Field(default_factory=dict)
+
+
 class ToolStep(BaseModel):
     """One tool call of a turn: name, arguments, a summary of its result, milliseconds."""
 

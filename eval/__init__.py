@@ -1,1 +1,2 @@
-"""Parley eval package."""
+"""The evaluation harness: scripted dialogues, simulated users, corpus replay (ReDial, INSPIRED),
+weight tuning and fusion training, with their metrics and reports. It drives ``bot`` only."""

@@ -4,7 +4,8 @@
     parley-eval simulate --sample 100 --max-turns 5
     parley-eval simulate --goals goals.yaml
     parley-eval redial --data data/dev             # corpus replay, full and dedup protocols
-    parley-eval inspired --data data/dev
+    parley-eval inspired --data some/dialogues.tsv # no crosswalk above it: titles linked
+    parley-eval tune --corpus redial --tune-every 2 --candidates cand.json.gz   # fusion weights
 
 Every command writes ``result.json``, ``report.md`` and PNG plots into ``--out`` (default
 ``eval-results/<command>-<timestamp>``). Common options: ``--seed``, ``--llm none|embedded|openai``, ``--agent-mode auto|plan|tools``
@@ -22,18 +23,20 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
 
-from bot.agent import Recommender
+from bot.recommender import Recommender
 from bot.session_store import SqliteSessionStore
 from bot.settings import Settings
-from eval import report
+from eval import fusion, report
+from eval.cases import DataFileError, locate
 from eval.harness import POLICIES, sample_goals, simulate
 from eval.metrics import common_figures
 from eval.replay import replay
 from eval.scripted import SUITE_DIR, load_suite, run_suite
+from eval.tune import GRID, tune
 from eval.types import Dialogue, Goal
 
 
@@ -47,8 +50,12 @@ def _progress(desc: str) -> Any:
     return wrap
 
 
-def build_recommender(llm: str, out: Path, agent_mode: str = "auto") -> Recommender:
-    base = Recommender.from_settings(Settings(llm=llm, agent_mode=agent_mode))  # type: ignore[arg-type]
+LLMName = Literal["none", "embedded", "openai"]  # the values of Settings.llm
+AgentMode = Literal["auto", "plan", "tools"]  # and of Settings.agent_mode
+
+
+def build_recommender(llm: LLMName, out: Path, agent_mode: AgentMode = "auto") -> Recommender:
+    base = Recommender.from_settings(Settings(llm=llm, agent_mode=agent_mode))
     return base.with_options(store=SqliteSessionStore(out / "sessions.sqlite3"))
 
 
@@ -156,12 +163,59 @@ def cmd_simulate(args: argparse.Namespace, rec: Recommender, out: Path) -> dict[
 def cmd_replay(args: argparse.Namespace, rec: Recommender, out: Path) -> dict[str, Any]:
     latencies: list[float] = []
     result = replay(
-        rec, args.command, Path(args.data), args.limit, progress=_progress(args.command), latencies=latencies
+        rec,
+        args.command,
+        Path(args.data),
+        args.limit,
+        progress=_progress(args.command),
+        latencies=latencies,
+        crosswalk=args.crosswalk,
     )
     report.plot_recall_by_ranker(out, result)
     report.plot_latency(out, latencies)
     (out / "report.md").write_text(report.replay_markdown(result, _settings(args)), encoding="utf-8")
     return result
+
+
+def cmd_tune(args: argparse.Namespace, rec: Recommender, out: Path) -> dict[str, Any]:
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    result = tune(
+        rec,
+        args.corpus,
+        Path(args.data),
+        args.limit,
+        tune_every=args.tune_every,
+        rounds=args.tune_rounds,
+        fields=args.tune_fields,
+        candidates=args.candidates,
+        progress=_progress("gather"),
+        log=log,
+    )
+    weights = out / "weights.json"
+    weights.write_text(json.dumps(result["weights"]) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(report.tune_markdown(result, _settings(args)), encoding="utf-8")
+    log(f'best weights in {weights} (to use them: PARLEY_RANKER_WEIGHTS="$(cat {weights})")')
+    return result
+
+
+def check_inputs(args: argparse.Namespace) -> None:
+    """Every input file of the command exists (before the stores are opened): a ``DataFileError``
+    (what, where, what to do) otherwise."""
+    if args.command in ("redial", "inspired"):
+        locate(args.command, Path(args.data), args.crosswalk)
+    elif args.command in ("tune", "train-fusion"):
+        for corpus in args.corpus:
+            locate(corpus, Path(args.data))
+    elif args.command == "simulate" and args.goals and not Path(args.goals).is_file():
+        raise DataFileError(
+            "goals file not found", Path(args.goals), "give --goals an existing YAML/JSONL file"
+        )
+    elif args.command == "scripted" and args.file and not Path(args.file).exists():
+        raise DataFileError(
+            "scripted suite not found", Path(args.file), "give a YAML/JSONL file or a directory"
+        )
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -175,11 +229,11 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", type=Path, default=None, help="output directory")
         p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--llm", choices=["none", "embedded", "openai"], default="none")
+        p.add_argument("--llm", choices=get_args(LLMName), default="none")
         p.add_argument("--limit", type=int, default=None, help="dialogues / goals to run")
         p.add_argument(
             "--agent-mode",
-            choices=["auto", "plan", "tools"],
+            choices=get_args(AgentMode),
             default="auto",
             help="tools: the LLM chooses the tools; plan: the plan-first controller (compare the two)",
         )
@@ -196,13 +250,44 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     for corpus in ("redial", "inspired"):
         p = sub.add_parser(corpus, help=f"replay {corpus} dialogues (full and dedup protocols)")
         p.add_argument("--data", default="data/dev", help="data directory or dialogue file")
+        p.add_argument(
+            "--crosswalk",
+            type=Path,
+            default=None,
+            help="CSV mapping the corpus's movies to catalogue ids (default: crosswalks/ above the "
+            "dialogues; without one, titles are linked with the catalogue's linker)",
+        )
         common(p)
+    tune_parser = sub.add_parser("tune", help="tune the fusion weights on replay cases (coordinate search)")
+    tune_parser.add_argument(
+        "--corpus",
+        choices=["redial", "inspired"],
+        nargs="+",
+        default=["redial"],
+        help="several: cases pooled",
+    )
+    tune_parser.add_argument("--data", default="data/dev", help="data directory")
+    tune_parser.add_argument("--tune-every", type=int, default=1, help="tune on every n-th case")
+    tune_parser.add_argument("--tune-rounds", type=int, default=1, help="passes over the weights")
+    tune_parser.add_argument(
+        "--tune-fields", nargs="*", choices=sorted(GRID), default=None, help="only these"
+    )
+    tune_parser.add_argument(
+        "--candidates",
+        type=Path,
+        default=None,
+        help="file of recorded source lists (gzip JSON): read when it exists, cases it lacks added, "
+        "written back (delete it after changing a source)",
+    )
+    common(tune_parser)
+    fusion.add_parser(sub, common)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    prog = "parley eval" if sys.argv[:1] == ["parley eval"] else "parley-eval"
+def main(argv: Sequence[str] | None = None, prog: str = "parley-eval") -> int:
+    """The harness; the shell (``cli.evaluate``) runs it as ``parley-eval`` and ``parley eval``."""
     args = build_parser(prog).parse_args(argv)
+    check_inputs(args)
     random.seed(args.seed)
     out: Path = args.out or Path("eval-results") / f"{args.command}-{time.strftime('%Y%m%d-%H%M%S')}"
     out.mkdir(parents=True, exist_ok=True)
@@ -212,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "simulate": cmd_simulate,
         "redial": cmd_replay,
         "inspired": cmd_replay,
+        "tune": cmd_tune,
+        "train-fusion": fusion.command,
     }
     try:
         result = commands[args.command](args, rec, out)

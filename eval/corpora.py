@@ -114,14 +114,47 @@ def _bare_title(name: str) -> str:
 def read_inspired(path: Path, crosswalk: dict[str, int], limit: int | None = None) -> Iterator[ReplayCase]:
     """INSPIRED: one row per utterance; mentions are ``[MOVIE_TITLE_i]`` placeholders resolved through
     the dialogue's ``movie_dict`` (title with year). No liked labels: seeker mentions count as liked."""
+    for dialogue_id, rows in _inspired_dialogues(path, limit).items():
+        yield from _inspired_cases(dialogue_id, rows, crosswalk)
+
+
+def mentioned_titles(corpus: str, path: Path, limit: int | None = None) -> dict[str, str]:
+    """Every movie the first ``limit`` dialogues mention: its crosswalk key (the ReDial movie id,
+    the INSPIRED title) -> its title as the corpus writes it (with the year where it gives one)."""
+    titles: dict[str, str] = {}
+    if corpus == "redial":
+        with path.open(encoding="utf-8") as handle:
+            for n, line in enumerate(handle):
+                if limit is not None and n >= limit:
+                    break
+                names = json.loads(line).get("movieMentions") or {}
+                for raw, name in names.items() if isinstance(names, dict) else ():
+                    titles.setdefault(str(raw), " ".join(str(name).split()))
+        return titles
+    for rows in _inspired_dialogues(path, limit).values():
+        for row in rows:
+            titles.update({title: title for title in _movie_dict(row)})
+    return titles
+
+
+def _inspired_dialogues(path: Path, limit: int | None) -> dict[str, list[dict[str, str]]]:
+    """The first ``limit`` dialogues' rows, by dialogue id, in file order."""
     rows_by_dialogue: dict[str, list[dict[str, str]]] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row["dialog_id"] not in rows_by_dialogue and limit is not None and len(rows_by_dialogue) >= limit:
+                continue  # a dialogue's rows need not be contiguous
             rows_by_dialogue.setdefault(row["dialog_id"], []).append(row)
-    for n, (dialogue_id, rows) in enumerate(rows_by_dialogue.items()):
-        if limit is not None and n >= limit:
-            return
-        yield from _inspired_cases(dialogue_id, rows, crosswalk)
+    return rows_by_dialogue
+
+
+def _movie_dict(row: dict[str, str]) -> dict[str, int]:
+    """An INSPIRED row's ``movie_dict``: title (with year) -> placeholder index ({} when malformed)."""
+    try:
+        found = ast.literal_eval(row.get("movie_dict") or "{}")
+    except (ValueError, SyntaxError):
+        return {}
+    return {str(k): v for k, v in found.items() if isinstance(v, int)} if isinstance(found, dict) else {}
 
 
 def _inspired_cases(
@@ -131,11 +164,7 @@ def _inspired_cases(
     seen_titles: set[str] = set()
     seeker_text: list[str] = []
     for index, row in enumerate(rows):
-        try:
-            movie_dict = ast.literal_eval(row.get("movie_dict") or "{}")
-        except (ValueError, SyntaxError):
-            movie_dict = {}
-        by_index = {v: k for k, v in movie_dict.items()} if isinstance(movie_dict, dict) else {}
+        by_index = {v: k for k, v in _movie_dict(row).items()}
         placeholder_text = row.get("text_with_placeholder") or ""
         found = [by_index.get(int(i)) for i in _PLACEHOLDER.findall(placeholder_text)]
         titles: list[str] = list(dict.fromkeys(str(t) for t in found if t))

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from bot.agent import Recommender, Session
+from bot.recommender import Recommender, Session
 from eval.metrics import DialogueResult, common_figures, evaluate_dialogue, mean
 from eval.simulator import RuleBasedUser
 from eval.types import Dialogue, Goal, Utterance
@@ -32,8 +32,8 @@ def bot_turn(session: Session, text: str) -> Utterance:
 
 def apply_feedback(session: Session, utterance: Utterance, catalogue: set[int]) -> None:
     for item_id, kind in utterance.feedback:
-        if item_id in catalogue and kind in ("like", "dislike", "seen", "reject"):
-            session.feedback(item_id, kind)  # type: ignore[arg-type]
+        if item_id in catalogue:
+            session.feedback(item_id, kind)
 
 
 def run_goal_dialogue(
@@ -65,10 +65,9 @@ def sample_goals(recommender: Recommender, n: int, seed: int, min_popularity: in
     """n single-target goals drawn (seeded) from catalogue items with at least ``min_popularity``
     ratings (items nobody rated cannot be found by any collaborative signal and are rarely asked
     for in recommendation dialogues)."""
+    evaluation = recommender.evaluation()
     pool = [
-        i
-        for i in recommender.catalogue_ids()
-        if int(recommender.item_facts(i).get("popularity") or 0) >= min_popularity  # type: ignore[call-overload]
+        i for i in evaluation.catalogue_ids() if evaluation.facts(i).get("popularity", 0) >= min_popularity
     ]
     rng = random.Random(seed)
     chosen = rng.sample(pool, min(n, len(pool)))
@@ -92,13 +91,14 @@ def simulate(
     total_leaks = 0
     for name, max_questions in policies.items():
         recommender = make(max_questions)
-        catalogue = set(recommender.catalogue_ids())
-        user = RuleBasedUser(recommender.item_facts, seed=seed)
+        evaluation = recommender.evaluation()
+        catalogue = set(evaluation.catalogue_ids())
+        user = RuleBasedUser(evaluation.facts, seed=seed)
         runs = [
             run_goal_dialogue(recommender, user, goal, max_turns, catalogue, f"{name}:{goal.goal_id}")
             for goal in progress(list(goals))
         ]
-        results = [evaluate_dialogue(d, catalogue, recommender.item_facts) for d in runs]
+        results = [evaluate_dialogue(d, catalogue, evaluation.facts) for d in runs]
         dialogues[name] = runs
         all_results.extend(results)
         total_leaks += user.leaks_dropped

@@ -88,17 +88,40 @@ def plot_latency(out: Path, latencies: list[float]) -> Path:
     return path
 
 
+COMMON_FIGURES = {
+    "out_of_catalogue_rate": "out-of-catalogue rate",
+    "repeat_rate": "repeat rate",
+    "reason_traceability": "reason traceability",
+}
+
+
 def _common(result: dict[str, Any]) -> list[str]:
+    """The figures every command reports that this result has (a replay has no out-of-catalogue
+    or repeat rate: it ranks without replying)."""
+    lines = ["", "| figure | value |", "|---|---|"]
+    lines += [f"| {label} | {result[key]} |" for key, label in COMMON_FIGURES.items() if key in result]
     lat = result["latency_ms"]
-    return [
-        "",
-        "| figure | value |",
-        "|---|---|",
-        f"| out-of-catalogue rate | {result['out_of_catalogue_rate']} |",
-        f"| repeat rate | {result['repeat_rate']} |",
-        f"| reason traceability | {result['reason_traceability']} |",
-        f"| latency p50 / p95 (ms) | {lat['p50']} / {lat['p95']} |",
-    ]
+    return [*lines, f"| latency p50 / p95 (ms) | {lat['p50']} / {lat['p95']} |"]
+
+
+def _sources(result: dict[str, Any]) -> list[str]:
+    """Each source's latency and failures (replay, tune)."""
+    failures = result.get("source_failures") or {}
+    lines = ["", "| source | p50 ms | p95 ms | failures |", "|---|---|---|---|"]
+    for name, lat in (result.get("source_latency_ms") or {}).items():
+        lines.append(f"| {name} | {lat['p50']} | {lat['p95']} | {failures.get(name, 0)} |")
+    return lines
+
+
+def _linking(figures: dict[str, Any]) -> str:
+    link = figures["title_linking"]
+    how = f"crosswalk {link['crosswalk']}" if link["method"] == "crosswalk" else "the catalogue's linker"
+    return (
+        f"{figures['n_dialogues']} dialogues, {figures['n_cases']} recommender turns; movies matched "
+        f"with {how}: {link['linked']} of {link['titles']} titles (link rate {link['link_rate']}); "
+        f"catalogue coverage {figures['catalogue_coverage']} ({figures['targets_outside_catalogue']} "
+        "targets outside the catalogue, counted as misses)."
+    )
 
 
 def _table(rows: dict[str, dict[str, Any]], keys: list[str]) -> list[str]:
@@ -115,10 +138,8 @@ def replay_markdown(result: dict[str, Any], settings: dict[str, Any]) -> str:
     lines = [
         f"# Parley replay: {result['corpus']}",
         "",
-        f"Settings: {settings}. {result['n_dialogues']} dialogues, {result['n_cases']} recommender turns, "
-        f"{result['n_targets']} targets ({result['dedup']['n_targets']} new); catalogue coverage "
-        f"{result['catalogue_coverage']} ({result['targets_outside_catalogue']} targets outside the catalogue, "
-        "counted as misses).",
+        f"Settings: {settings}. {result['n_targets']} targets ({result['dedup']['n_targets']} new). "
+        + _linking(result),
         "",
         "## Full protocol (every mentioned movie is a target)",
         "",
@@ -141,6 +162,9 @@ def replay_markdown(result: dict[str, Any], settings: dict[str, Any]) -> str:
         "",
         "## All commands",
         *_common(result),
+        "",
+        "Latency: the sources' time plus the fused ranker's fusion, per turn. Each source:",
+        *_sources(result),
         "",
         "![recall](recall_by_ranker.png)",
         "",
@@ -198,4 +222,38 @@ def scripted_markdown(result: dict[str, Any], settings: dict[str, Any]) -> str:
                 f"recommended {f.get('recommended')}; the bot said: {f.get('bot_said', '')[:300]!r}"
             )
     lines += ["", "## All commands", *_common(result), "", "![latency](latency.png)", ""]
+    return "\n".join(lines)
+
+
+def tune_markdown(result: dict[str, Any], settings: dict[str, Any]) -> str:
+    keys = ["recall@1", "recall@10", "recall@50", "ndcg@10"]
+    by_ranker = result["by_ranker"]
+    lines = [
+        f"# Parley weight tuning: {result['corpus']}",
+        "",
+        f"Settings: {settings}. Coordinate search over the fusion weights on {result['n_tuning_cases']} "
+        f"of {result['n_cases']} replay cases ({result['trials']} weightings tried), maximising the "
+        "fused ranker's mean R@10 of the full and dedup protocols: "
+        f"{result['start_score']} -> {result['best_score']}.",
+        "",
+        "| weight | before | after |",
+        "|---|---|---|",
+        *[f"| {k} | {before} | {after} |" for k, (before, after) in result["changed"].items()],
+        "",
+        "## All cases under the best weights (full protocol)",
+        "",
+        *_table({f"Parley {r}": v for r, v in by_ranker.items()}, keys),
+        "",
+        "## Dedup protocol",
+        "",
+        *_table({f"Parley {r}": v["dedup"] for r, v in by_ranker.items()}, keys),
+        "",
+        "## Corpora",
+        "",
+        *[f"* {corpus}: {_linking(figures)}" for corpus, figures in result["corpora"].items()],
+        "",
+        "## Sources (failures: cases scored without that source's list)",
+        *_sources(result),
+        "",
+    ]
     return "\n".join(lines)

@@ -37,8 +37,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
-from bot.agent import Recommender
-from bot.types import Recommendation
+from bot.recommender import Recommender
+from bot.types import FeedbackKind, Recommendation
 from eval.harness import bot_turn
 from eval.metrics import DialogueResult, evaluate_dialogue
 from eval.types import Dialogue, Utterance
@@ -66,7 +66,7 @@ class Expect(BaseModel):
 
 
 class Feedback(BaseModel):
-    kind: str
+    kind: FeedbackKind
     position: int | None = None  # 1-based position in the previous bot turn's list
     item_id: int | None = None
 
@@ -246,7 +246,7 @@ def run_script(recommender: Recommender, script: Script, catalogue: set[int]) ->
             if item is None and fb.position is not None and 0 < fb.position <= len(previous):
                 item = previous[fb.position - 1]
             if item is not None and item in catalogue:
-                session.feedback(item, fb.kind)  # type: ignore[arg-type]
+                session.feedback(item, fb.kind)
         dialogue.utterances.append(Utterance(speaker="user", text=turn.user))
         bot = bot_turn(session, turn.user)
         dialogue.utterances.append(bot)
@@ -257,7 +257,7 @@ def run_script(recommender: Recommender, script: Script, catalogue: set[int]) ->
         previous = bot.recommendations or previous
     for failure in check_dialogue(script.expect, bots, previous_of):
         failures.append({"turn": None, **failure, **(_said(bots[-1]) if bots else {})})
-    result = evaluate_dialogue(dialogue, catalogue, recommender.item_facts)
+    result = evaluate_dialogue(dialogue, catalogue, recommender.evaluation().facts)
     return ScriptOutcome(
         id=script.id,
         category=script.category,
@@ -274,7 +274,7 @@ def run_suite(
     progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda x: x,
 ) -> tuple[list[ScriptOutcome], list[str]]:
     """(outcomes, ids of scripts skipped because a required item is not in the catalogue)."""
-    catalogue = set(recommender.catalogue_ids())
+    catalogue = set(recommender.evaluation().catalogue_ids())
     runnable = [s for s in scripts if all(i in catalogue for i in s.requires)]
     skipped = [s.id for s in scripts if s not in runnable]
     return [run_script(recommender, s, catalogue) for s in progress(runnable)], skipped

@@ -1,7 +1,7 @@
 """A deterministic rule-based simulated user (iEvaLM-style attribute Q&A).
 
 The user has a goal (target catalogue items) and knows the targets' facts (a ``facts(item_id)``
-callable, e.g. ``Recommender.item_facts``). It opens with a vague request derived from those facts
+callable, e.g. ``Evaluation.facts``). It opens with a vague request derived from those facts
 (a genre and an era, a director, or a genre and a keyword), answers the bot's questions (the slot of
 ``Reply.question``: genre, era, people, mood) from the facts, rejects recommendations that are not
 targets ("not that one", plus a ``reject`` feedback event for each) while adding one more fact, and
@@ -20,6 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from bot.types import FeedbackKind
 from eval.types import Dialogue, Goal, Utterance
 
 Facts = Callable[[int], dict[str, Any]]
@@ -168,7 +169,7 @@ class RuleBasedUser:
         if set(shown) & set(goal.targets):
             return Utterance(speaker="user", text="", stop=True)
         if shown:
-            rejected = [(i, "reject") for i in shown if i not in goal.targets]
+            rejected: list[tuple[int, FeedbackKind]] = [(i, "reject") for i in shown if i not in goal.targets]
             text = self._first_safe(goal, self.more(goal, turn), prefix="Not that one. ")
             return Utterance(speaker="user", text=text, feedback=rejected)
         if last.question is not None:

@@ -10,7 +10,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from bot.types import Reply
+from bot.types import FeedbackKind, Reply
 
 Speaker = Literal["user", "bot"]
 
@@ -19,7 +19,7 @@ class Utterance(BaseModel):
     speaker: Speaker
     text: str
     # user side: feedback events the user gives with this utterance (item id, like|dislike|seen|reject)
-    feedback: list[tuple[int, str]] = Field(default_factory=list)
+    feedback: list[tuple[int, FeedbackKind]] = Field(default_factory=list)
     stop: bool = False  # user side: the user ends the dialogue (the text is not sent)
     # bot side: the reply as the public API returned it, and the turn's wall-clock milliseconds
     reply: Reply | None = None

@@ -33,6 +33,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     FACTS: ("item_id", "relation", "value"),
     TAGS: ("user_id", "item_id", "tag", "timestamp"),
 }
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {ITEMS: ("runtime", "language")}
 
 
 def _check_directory(path: Path) -> None:
@@ -56,11 +57,11 @@ def load_catalogue(path: Path) -> Catalogue:
     path = Path(path)
     _check_directory(path)
 
-    items_table = read_table(path / ITEMS, COLUMNS[ITEMS])
+    items_table = read_table(path / ITEMS, COLUMNS[ITEMS], OPTIONAL_COLUMNS[ITEMS])
     parsed = check_items(items_table)
     known = np.unique(parsed["item_id"])
-    columns = {name: items_table.col(name).tolist() for name in COLUMNS[ITEMS]}
-    years, tmdb_ids = parsed["year"].tolist(), parsed["tmdb_id"].tolist()
+    columns = {name: items_table.col(name).tolist() for name in (*COLUMNS[ITEMS], *OPTIONAL_COLUMNS[ITEMS])}
+    years, tmdb_ids, runtimes = parsed["year"].tolist(), parsed["tmdb_id"].tolist(), parsed["runtime"].tolist()
     items: dict[int, Item] = {}
     for row, item_id in enumerate(parsed["item_id"].tolist()):
         items[item_id] = Item(
@@ -71,6 +72,8 @@ def load_catalogue(path: Path) -> Catalogue:
             imdb_id=columns["imdb_id"][row] or None,
             tmdb_id=tmdb_ids[row] if columns["tmdb_id"][row] else None,
             overview=columns["overview"][row],
+            runtime=runtimes[row] if columns["runtime"][row] else None,
+            language=columns["language"][row].lower(),
         )
 
     ratings = check_ratings(read_table(path / RATINGS, COLUMNS[RATINGS]), known, ITEMS)

@@ -2,8 +2,9 @@
 
 A catalogue directory holds (UTF-8 CSV with a header row):
 
-* ``items.csv``   — ``item_id,title,year,genres,imdb_id,tmdb_id,overview``
-  (``genres`` pipe-separated; ``year``, ``imdb_id``, ``tmdb_id``, ``overview`` may be empty)
+* ``items.csv``   — ``item_id,title,year,genres,imdb_id,tmdb_id,overview`` and optionally
+  ``runtime`` (minutes) and ``language`` (original language, ISO 639-1 such as ``en``, ``fr``)
+  (``genres`` pipe-separated; every column but ``item_id``, ``title`` and ``genres`` may be empty)
 * ``ratings.csv`` — ``user_id,item_id,rating,timestamp`` (rating in [0.5, 5.0])
 * ``facts.csv``   — ``item_id,relation,value`` with ``relation`` one of
   ``director``, ``cast``, ``country``, ``keyword``
@@ -38,6 +39,8 @@ class Item(BaseModel):
     imdb_id: str | None = None
     tmdb_id: int | None = None
     overview: str = ""
+    runtime: int | None = Field(default=None, ge=1, description="running time in minutes; None = unknown")
+    language: str = Field(default="", description="original language (ISO 639-1); empty = unknown")
 
     @property
     def display_title(self) -> str:

@@ -52,16 +52,17 @@ class Table:
         return CatalogueError(str(self.path), None if row is None else self.lines[row], problem)
 
 
-def read_table(path: Path, required: Sequence[str]) -> Table:
-    """Read ``path`` with its header; check the header names ``required`` and each row's width."""
+def read_table(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> Table:
+    """Read ``path`` with its header; check the header names ``required`` and each row's width.
+    ``optional`` columns are read when the header has them and are empty strings otherwise."""
     try:
-        return _read(path, required)
+        return _read(path, required, optional)
     except UnicodeDecodeError as exc:
         line = _line_of_bad_byte(path)
         raise CatalogueError(str(path), line, f"not valid UTF-8 ({exc.reason})") from exc
 
 
-def _read(path: Path, required: Sequence[str]) -> Table:
+def _read(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> Table:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         try:
@@ -98,8 +99,10 @@ def _read(path: Path, required: Sequence[str]) -> Table:
     data = list(zip(*rows, strict=True)) if rows else [() for _ in header]
     columns = {
         name: pd.Series([value.strip() for value in data[header.index(name)]], dtype=object)
-        for name in required
+        for name in (*required, *optional)
+        if name in header
     }
+    columns.update({name: pd.Series([""] * len(lines), dtype=object) for name in optional if name not in header})
     bad_width = np.zeros(len(lines), dtype=bool)
     bad_width[list(wrong)] = True
     return Table(path, columns, lines, bad_width, wrong, width)
@@ -194,10 +197,12 @@ def nonempty_check(table: Table, name: str) -> Check:
 
 
 def check_items(table: Table) -> dict[str, np.ndarray]:
-    """Validate items.csv; returns the parsed ``item_id``, ``year`` and ``tmdb_id`` (0 = empty)."""
+    """Validate items.csv; returns the parsed ``item_id``, ``year``, ``tmdb_id`` and ``runtime``
+    (0 = empty)."""
     ids = int_column(table, "item_id", positive=True)
     year = int_column(table, "year", optional=True)
     tmdb = int_column(table, "tmdb_id", optional=True, positive=True)
+    runtime = int_column(table, "runtime", optional=True, positive=True)
     imdb = table.col("imdb_id")
     imdb_bad = (imdb != "").to_numpy(dtype=bool) & ~matches(imdb, IMDB_ID)
     lo, hi = YEAR_RANGE
@@ -210,12 +215,13 @@ def check_items(table: Table) -> dict[str, np.ndarray]:
         (year.ok & ((years < lo) | (years > hi)), lambda i: f"year {years[i]} is not in {lo}..{hi}"),
         (imdb_bad, lambda i: f"imdb_id '{imdb.iat[i]}' is not of the form tt0114709"),
         *tmdb.checks,
+        *runtime.checks,
         duplicate_check(table, keys, lambda i: f"item_id {ids.values[i]}"),
     ]
     raise_first(table, checks)
     if not len(table):
         raise table.error(None, "no items (the file has a header but no rows)")
-    return {"item_id": ids.values, "year": years, "tmdb_id": tmdb.values}
+    return {"item_id": ids.values, "year": years, "tmdb_id": tmdb.values, "runtime": runtime.values}
 
 
 def check_ratings(table: Table, known: np.ndarray, items_file: str) -> pd.DataFrame:

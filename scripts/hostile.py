@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.settings import Settings, offline_environment
-from tests.reliability.hostile_checks import (
+from bot.reliability.hostile_checks import (
     Tally,
     poster,
     prompt_markers,
@@ -30,27 +26,9 @@ from tests.reliability.hostile_checks import (
     run_python,
     store_counts,
 )
-from tests.reliability.hostile_corpus import SEED, corpus
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve(app: Any) -> tuple[Any, str]:
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise SystemExit("the web app did not start")
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
+from bot.reliability.hostile_corpus import SEED, corpus
+from bot.reliability.local_server import LocalServer
+from bot.settings import Settings, offline_environment
 
 
 def main() -> int:
@@ -64,7 +42,7 @@ def main() -> int:
     os.environ["PARLEY_LLM"] = "none"
     import httpx
 
-    from bot.agent import Recommender
+    from bot.recommender import Recommender
     from bot.ui import build_app
 
     settings = Settings(llm="none", rate_limit_per_minute=0)
@@ -82,10 +60,11 @@ def main() -> int:
         tallies.append(run_python(recommender, items, markers))
         print(tallies[-1].summary(), f"({time.perf_counter() - started:.0f} s)", flush=True)
     if not args.skip_http:
-        server, url = _serve(build_app(recommender, settings))
-        with httpx.Client(base_url=url, timeout=60) as client:
+        with (
+            LocalServer(build_app(recommender, settings)) as url,
+            httpx.Client(base_url=url, timeout=60) as client,
+        ):
             tallies.append(run_http(poster(client), items, markers, prefix=f"hostile-{int(time.time())}"))
-        server.should_exit = True
         print(tallies[-1].summary(), f"({time.perf_counter() - started:.0f} s)", flush=True)
     after = store_counts(stores.graph(), stores.vectors())
     changes = {key: after[key] - before[key] for key in before}

@@ -10,22 +10,14 @@ Exit status 0 when there were no errors and no leaks."""
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.reliability.load_run import run_load
+from bot.reliability.local_server import LocalServer
 from bot.settings import Settings, offline_environment
-from tests.reliability.load_run import run_load
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def main() -> int:
@@ -42,27 +34,19 @@ def main() -> int:
     server = None
     url = args.url
     if url is None:
-        import uvicorn
-
-        from bot.agent import Recommender
+        from bot.recommender import Recommender
         from bot.ui import build_app
 
         settings = Settings(llm=args.llm)
         recommender = Recommender.from_settings(settings)
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(build_app(recommender, settings), host="127.0.0.1", port=port, log_level="error")
-        )
-        threading.Thread(target=server.run, daemon=True).start()
-        while not server.started:
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}"
+        server = LocalServer(build_app(recommender, settings))
+        url = server.start()
         print(f"serving {url} (llm={args.llm}, ui_concurrency={settings.ui_concurrency})", flush=True)
     report = run_load(
         url, sessions=sessions, turns=args.turns, max_seconds=args.max_seconds, timeout_s=args.request_timeout
     )
     if server is not None:
-        server.should_exit = True
+        server.stop()
     print(report.summary())
     for line in (report.errors + report.leaks)[:20]:
         print("  ", line)

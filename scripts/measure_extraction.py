@@ -20,12 +20,12 @@ sys.path.insert(0, str(ROOT))
 from bot.extract import Extraction, extract  # noqa: E402
 from bot.llm.factory import backend_from_settings  # noqa: E402
 from bot.llm_extract import llm_extract, merge  # noqa: E402
+from bot.mentions import link_message  # noqa: E402
 from bot.settings import Settings, offline_environment, store_config  # noqa: E402
 from eval.corpora import read_crosswalk  # noqa: E402
 from tools.engine import Toolbox  # noqa: E402
-from tools.lexicon import GENRE_SYNONYMS  # noqa: E402
+from tools.linking import GENRE_SYNONYMS, fold  # noqa: E402
 from tools.stores import Stores  # noqa: E402
-from tools.text_normalize import fold  # noqa: E402
 
 DATA = ROOT / "data" / "dev"
 
@@ -95,7 +95,7 @@ def main() -> int:
                 gold_genres(row["genres"]),
                 {fold(p) for p in row["people_names"].split(";") if p.strip()},
             )
-            found = extract(text, toolbox.index)
+            found = extract(link_message(text, toolbox.index))
             variants = [("det", found)]
             if llm is not None:
                 variants.append(("det+llm", merge(found, llm_extract(text, llm, toolbox.index, genres))))

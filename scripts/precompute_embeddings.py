@@ -3,7 +3,7 @@
 The vector store's first ingest then reads the vectors instead of running the model over ~9.7k
 documents (minutes on a laptop). Keys are sha256(model name + document text), so an item whose
 document changed is simply re-embedded at ingest. Rerun this after changing the bundled data or
-the document format (retrieval/vector_docs.py):
+the document format (retrieval/vectors/documents.py):
 
     .venv/bin/python scripts/precompute_embeddings.py [CATALOGUE_DIR] [OUT_DIR]
 """
@@ -22,14 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval.catalogue import load_catalogue  # noqa: E402
-from retrieval.embeddings import (  # noqa: E402
+from retrieval.vectors import (  # noqa: E402
     MODEL_NAME,
     EmbeddingCache,
     MiniLMEmbeddingFunction,
+    catalogue_documents,
     content_key,
     write_layer,
 )
-from retrieval.vector_docs import catalogue_documents  # noqa: E402
 
 
 def main() -> None:

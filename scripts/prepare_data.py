@@ -23,7 +23,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from prepare_data_text import LOST, clean, fold, json_names, py_list, repair_hetrec_name, split_title
+from prepare_data_text import (
+    LOST,
+    clean,
+    fold,
+    json_names,
+    py_list,
+    repair_hetrec_name,
+    runtime_minutes,
+    split_title,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RELATIONS = ("director", "cast", "country", "keyword")
@@ -62,8 +71,11 @@ class ItemRow:
     imdb_id: str
     tmdb_id: int | None
     overview: str = ""
+    runtime: int | None = None  # minutes
+    language: str = ""  # original language, ISO 639-1 (TMDB)
     names: list[str] = field(default_factory=list)  # main and alternative titles, for matching
     overview_source: str = ""
+    runtime_source: str = ""
 
 
 def read_rows(path: Path, delimiter: str = ",", encoding: str = "utf-8") -> list[dict[str, str]]:
@@ -170,8 +182,15 @@ def add_hetrec_directors(src: Path, agree: set[int], facts: FactTable) -> tuple[
     return restored, dropped
 
 
+def set_runtime(item: ItemRow, text: str, source: str) -> None:
+    minutes = runtime_minutes(text)
+    if item.runtime is None and minutes is not None:
+        item.runtime, item.runtime_source = minutes, source
+
+
 def add_tmdb(src: Path, items: dict[int, ItemRow], facts: FactTable) -> None:
-    """Overview and keywords; production countries where HetRec gave no country."""
+    """Overview, keywords, runtime and original language; production countries where HetRec gave
+    no country."""
     by_tmdb = {int(r["id"]): r for r in read_rows(src / "tmdb-5000-movies" / "tmdb_5000_movies.csv")}
     had_country = facts.items_with("country")
     for item in items.values():
@@ -179,6 +198,8 @@ def add_tmdb(src: Path, items: dict[int, ItemRow], facts: FactTable) -> None:
         if row is None:
             continue
         item.overview, item.overview_source = clean(row["overview"]), "TMDB"
+        set_runtime(item, row["runtime"], "TMDB")
+        item.language = clean(row["original_language"]).lower()
         facts.add(item.item_id, "keyword", json_names(row["keywords"]), "TMDB")
         if item.item_id not in had_country:
             countries = [TMDB_COUNTRY.get(n, n) for n in json_names(row["production_countries"])]
@@ -186,7 +207,8 @@ def add_tmdb(src: Path, items: dict[int, ItemRow], facts: FactTable) -> None:
 
 
 def add_imdb_details(src: Path, items: dict[int, ItemRow], facts: FactTable) -> None:
-    """Directors, first cast members and (where TMDB has none) the plot, joined on the IMDb id."""
+    """Directors, first cast members and (where TMDB has none) the plot and runtime, joined on the
+    IMDb id."""
     by_imdb: dict[str, dict[str, str]] = {}
     for row in read_rows(src / "imdb-details-ml100k" / "movielens100k_details.csv"):
         tt = row["movie_url"].split("/title/")[-1].split("/")[0]
@@ -197,13 +219,14 @@ def add_imdb_details(src: Path, items: dict[int, ItemRow], facts: FactTable) -> 
             continue
         facts.add(item.item_id, "director", py_list(found["director"]), "IMDb ML-100K details")
         facts.add(item.item_id, "cast", py_list(found["cast"])[:MAX_CAST], "IMDb ML-100K details")
+        set_runtime(item, found["movie_length"], "IMDb ML-100K details")
         plot = clean(found["description"])
         if not item.overview and not plot.startswith(PLACEHOLDER_PLOTS):
             item.overview, item.overview_source = plot, "IMDb ML-100K details"
 
 
 def add_imdb_top1000(src: Path, items: dict[int, ItemRow], facts: FactTable) -> int:
-    """Director, four stars and overview where still missing, joined on title + year (±1)."""
+    """Director, four stars, overview and runtime where still missing, joined on title + year (±1)."""
     index: dict[tuple[str, int], int] = {}
     for item in items.values():
         for name in item.names:
@@ -222,6 +245,7 @@ def add_imdb_top1000(src: Path, items: dict[int, ItemRow], facts: FactTable) -> 
         if item_id is None:
             continue
         matched += 1
+        set_runtime(items[item_id], row["Runtime"], "IMDb Top-1000")
         if item_id not in with_director:
             facts.add(item_id, "director", [row["Director"]], "IMDb Top-1000")
         if item_id not in with_cast:
@@ -259,8 +283,8 @@ def load_ratings_tags(src: Path, known: set[int]) -> tuple[pd.DataFrame, pd.Data
 
 def items_frame(items: dict[int, ItemRow]) -> pd.DataFrame:
     rows = [asdict(items[i]) for i in sorted(items)]
-    frame = pd.DataFrame(rows).drop(columns=["names", "overview_source"])
-    return frame.astype({"year": "Int64", "tmdb_id": "Int64"})
+    frame = pd.DataFrame(rows).drop(columns=["names", "overview_source", "runtime_source"])
+    return frame.astype({"year": "Int64", "tmdb_id": "Int64", "runtime": "Int64"})
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -351,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {relation:<8} {source:<22} {count:>7,} facts")
     for source, count in sorted(Counter(i.overview_source for i in items.values() if i.overview).items()):
         print(f"  overview {source:<22} {count:>7,} items")
+    for source, count in sorted(Counter(i.runtime_source for i in items.values() if i.runtime).items()):
+        print(f"  runtime  {source:<22} {count:>7,} items")
+    print(f"  language {'TMDB':<22} {sum(1 for i in items.values() if i.language):>7,} items")
     return 0
 
 

@@ -109,3 +109,14 @@ def repair_hetrec_name(name: str, director_id: str, pool: dict[str, list[str]]) 
         letter = _UMLAUT.get(letters, letters)
         restored += (letter.upper() if restored[-1:] in ("", " ") else letter) + piece
     return restored
+
+
+def runtime_minutes(text: str) -> int | None:
+    """Minutes from "142", "142 min", "1h 46min" or "3h"; None for empty, zero or unreadable text."""
+    text = clean(text).lower().replace("min", "").strip()
+    hours, _, minutes = text.partition("h") if "h" in text else ("0", "", text)
+    try:
+        total = int(float(hours or 0)) * 60 + int(float(minutes.strip() or 0))
+    except ValueError:
+        return None
+    return total if 1 <= total <= 1000 else None

@@ -30,4 +30,12 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
     || echo "[setup] could not install chromium: the browser tests will be skipped"
 fi
+# the multi-worker tests (tests/bot/sessions) start a throwaway PostgreSQL cluster from Debian's server
+# binaries; install them the same way (skipped with a reason without them)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = "0" ] \
+  && command -v apt-get >/dev/null 2>&1; then
+  echo "[setup] installing postgresql (multi-worker tests)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+    || echo "[setup] could not install postgresql: the multi-worker tests will be skipped"
+fi
 echo "[setup] environment ready (.venv)"

@@ -31,7 +31,7 @@ ResultT = TypeVar("ResultT", bound=BaseModel)
 
 
 class Tool(ABC, Generic[ArgsT, ResultT]):
-    """Base class of the agent's tools."""
+    """Base class of the tools (called by the controller, or by the LLM in the tool-calling agent)."""
 
     name: ClassVar[str]
     description: ClassVar[str]

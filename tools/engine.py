@@ -9,21 +9,27 @@ import logging
 import threading
 from typing import Any
 
-from retrieval.chat_dialogues import ChatDialogues
-from retrieval.chat_mentions import ChatMentions
+from retrieval.chats import ChatDialogues, ChatMentions
 from retrieval.errors import ParleyError
 from tools.base import Evidence, Tool
 from tools.cf_score import CfScore
 from tools.cf_view import CFModelView
-from tools.chat_sources import ChatCoSource, ChatPriorSource, ChatSimilarSource
 from tools.item_table import ItemTable
-from tools.kg_index import index_from_catalogue, index_from_graph
 from tools.kg_lookup import KgLookup, path_evidence
-from tools.linking import EntityIndex
+from tools.linking import EntityIndex, index_from_catalogue, index_from_graph
 from tools.profile import PreferenceProfile
-from tools.ranker import CandidateSource, Ranker, RankerWeights
+from tools.ranking import CandidateSource, LearnedFusion, Ranker, RankerWeights
 from tools.registry import TOOL_CLASSES
-from tools.sources import KgSource, PopularitySource, ScorerSource, TrendingSource, VectorSource
+from tools.sources import (
+    ChatCoSource,
+    ChatPriorSource,
+    ChatSimilarSource,
+    KgSource,
+    PopularitySource,
+    ScorerSource,
+    TrendingSource,
+    VectorSource,
+)
 from tools.stores import Stores
 from tools.vector_search import VectorSearch
 
@@ -32,7 +38,7 @@ RANKER_NAMES = ("popularity", "cf", "kg", "vector", "fused")
 
 
 class Toolbox:
-    """The agent's tools and the ranker over one set of stores."""
+    """The tools and the ranker over one set of stores."""
 
     def __init__(self, stores: Stores, weights: RankerWeights | None = None) -> None:
         self.stores = stores
@@ -62,7 +68,9 @@ class Toolbox:
             ChatCoSource(self.chat_mentions, self.items),
             ChatSimilarSource(self.chat_dialogues, self.chat_mentions, self.items),
         ]
-        self.ranker = Ranker(self.items, self.sources, weights, explain=self.explain)
+        # the learned fusion when the catalogue ships a model (data/fusion_model.txt), else RRF
+        fusion = LearnedFusion.load(stores.config.data_dir)
+        self.ranker = Ranker(self.items, self.sources, weights, explain=self.explain, fusion=fusion)
         self._warm_up()
 
     def _warm_up(self) -> None:

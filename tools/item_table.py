@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from retrieval.catalogue_types import Catalogue, entity_key
-from tools.text_normalize import primary_key
+from tools.linking import primary_key
 
 RECENT_YEARS = 3
 

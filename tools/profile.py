@@ -1,42 +1,21 @@
-"""The typed preference profile the ranker works from (the dialogue state projects onto it)."""
+"""The ranker's view of a person's taste (the dialogue state projects onto it), and the rest of a
+ranking request (``RankingContext``)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tools.preferences import TASTE, SessionPreferences, has_any
 
-class PreferenceProfile(BaseModel):
-    """What is known about a person's taste in this session.
 
-    People, genres and keywords are graph keys (``retrieval.catalogue_types.entity_key`` form for
-    people and keywords; catalogue genre names for genres).
-    """
+class PreferenceProfile(SessionPreferences):
+    """What is known about a person's taste in this session, read-only (the fields are
+    ``tools.preferences``'s), plus how strongly the description leads this ranking."""
 
     model_config = ConfigDict(frozen=True)
 
-    liked_items: tuple[int, ...] = ()
-    disliked_items: tuple[int, ...] = ()
-    liked_people: tuple[str, ...] = ()
-    disliked_people: tuple[str, ...] = ()
-    genres_in: tuple[str, ...] = ()
-    genres_out: tuple[str, ...] = ()
-    keywords_in: tuple[str, ...] = ()
-    year_min: int | None = Field(default=None, ge=1870, le=2100)
-    year_max: int | None = Field(default=None, ge=1870, le=2100)
-    description: str = Field(default="", max_length=2000)
     description_weight: float = Field(
         default=1.0, ge=0.0, le=10.0, description="x the vector weight (fresh wish)"
-    )
-    conversation_text: str = Field(
-        default="", max_length=2000, description="the person's own words this session (latest last)"
-    )
-    seen: tuple[int, ...] = ()
-    rejected: tuple[int, ...] = ()
-    recommended: tuple[int, ...] = ()
-    held_out_dialogue: str | None = Field(
-        default=None,
-        max_length=200,
-        description="corpus replay only: a chat dialogue the conversation prior must not count",
     )
 
     @model_validator(mode="after")
@@ -63,11 +42,20 @@ class PreferenceProfile(BaseModel):
 
     @property
     def is_empty(self) -> bool:
-        return not (
-            self.liked_items
-            or self.disliked_items
-            or self.liked_people
-            or self.genres_in
-            or self.keywords_in
-            or self.description.strip()
-        )
+        """Nothing said about taste (filters alone, such as a year range, do not count)."""
+        return not has_any(self, TASTE)
+
+
+class RankingContext(BaseModel):
+    """What a ranking request carries besides the person's preferences (evaluation only today)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    held_out_dialogue: str | None = Field(
+        default=None,
+        max_length=200,
+        description="corpus replay only: a chat dialogue the conversation sources must not count",
+    )
+
+
+NO_CONTEXT = RankingContext()

@@ -1,4 +1,4 @@
-"""The agent's tools: one line per tool."""
+"""The tools (the LLM sees their schemas in the tool-calling agent): one line per tool."""
 
 from __future__ import annotations
 

@@ -1,72 +1,103 @@
-"""Opens the three stores (graph, vectors, CF) from one plain config, and builds them (ingest).
+"""Opens the three stores (graph, vectors, CF) from one plain config (``StoreConfig``).
 
-``bot`` reaches the stores only through this module (imports flow retrieval -> tools -> bot).
+``bot`` reaches the stores only through this module (imports flow retrieval -> tools -> bot); building
+them from a catalogue is ``tools.ingest``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from retrieval.catalogue import catalogue_fingerprint, load_catalogue
+from retrieval.catalogue import load_catalogue
 from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import CFModels
 from retrieval.cf.training import CFParams
-from retrieval.errors import ParleyError, StoreUnavailableError
-from retrieval.graph import GraphStore
-from retrieval.graph_server import EmbeddedGraphServer
+from retrieval.errors import ParleyError
+from retrieval.graph import EmbeddedGraphServer, GraphStore
 from retrieval.vectors import VectorStore
 
-Progress = Callable[[str, int, int], None]
 log = logging.getLogger(__name__)
 SHIPPED_EMBEDDINGS = "embeddings"  # data/<this>: precomputed vectors for the bundled catalogue
 
 
 class StoreConfig(BaseModel):
-    """Everything needed to open the stores (built from ``bot.settings.Settings``)."""
+    """Everything needed to open the stores: the one definition of these settings.
+
+    ``bot.settings.Settings`` inherits these fields, so each is also set by env ``PARLEY_<NAME>``
+    (``PARLEY_NEO4J_URI``, ``PARLEY_CF_SEED``...); ``store_config(settings)`` takes them back out."""
 
     model_config = ConfigDict(frozen=True)
 
-    data_dir: Path
-    state_dir: Path
-    neo4j_uri: str | None = None
-    neo4j_user: str = "neo4j"
-    neo4j_password: SecretStr | None = None
-    neo4j_database: str = "movies"
-    graph_bolt_port: int = 7687
-    graph_http_port: int = 2480
-    graph_heap_mb: int = 1024
-    graph_start_timeout_s: float = 60.0
-    graph_query_timeout_s: float = 10.0
-    chroma_url: str | None = None
-    chroma_collection: str = "parley_items"
-    cf_svd_factors: int = 100
-    cf_svd_epochs: int = 40
-    cf_knn_k: int = 40
-    cf_seed: int = 0
+    # --- data and state -----------------------------------------------------------------------
+    data_dir: Path = Field(description="catalogue directory")
+    state_dir: Path = Field(description="built stores, models, logs")
+
+    # --- knowledge graph ----------------------------------------------------------------------
+    neo4j_uri: str | None = Field(
+        default=None, description="use this Neo4j/Bolt server instead of the embedded one"
+    )
+    neo4j_user: str = Field(default="neo4j", description="user of the PARLEY_NEO4J_URI server")
+    neo4j_password: SecretStr | None = Field(
+        default=None, description="password of the PARLEY_NEO4J_URI server (never printed)"
+    )
+    neo4j_database: str = Field(default="movies", description="graph database name")
+    graph_bolt_port: int = Field(
+        default=0,
+        description="embedded ArcadeDB Bolt port; 0 (default) = a free one, recorded in "
+        "<state_dir>/graph/server.json",
+    )
+    graph_http_port: int = Field(
+        default=0, description="embedded ArcadeDB HTTP port; 0 (default) = a free one"
+    )
+    graph_heap_mb: int = Field(default=1024, description="Java heap of the embedded graph server (MB)")
+    graph_start_timeout_s: float = Field(
+        default=60.0, description="seconds to wait for the embedded graph server to start"
+    )
+    graph_query_timeout_s: float = Field(default=10.0, description="seconds one graph query may take")
+
+    # --- vector store -------------------------------------------------------------------------
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL; unset = persistent client on disk"
+    )
+    chroma_collection: str = Field(default="parley_items", description="Chroma collection of the items")
+
+    # --- collaborative filtering --------------------------------------------------------------
+    cf_svd_factors: int = Field(default=100, description="latent factors of the SVD model")
+    cf_svd_epochs: int = Field(default=40, description="training epochs of the SVD model")
+    cf_knn_k: int = Field(default=40, description="neighbours of the item-kNN model")
+    cf_seed: int = Field(default=0, description="random seed of CF training")
 
     @property
     def embedded_graph(self) -> bool:
         return self.neo4j_uri is None
 
+    @property
+    def graph_dir(self) -> Path:
+        return self.state_dir / "graph"
 
-@dataclass
-class IngestReport:
-    items: int
-    ratings: int
-    facts: int
-    graph_counts: dict[str, int]
-    vector_count: int
-    cf_metrics: dict[str, float]
-    seconds: dict[str, float] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)
+    @property
+    def chroma_dir(self) -> Path:
+        return self.state_dir / "chroma"
+
+    @property
+    def cf_dir(self) -> Path:
+        return self.state_dir / "cf"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return self.state_dir / "embeddings"
+
+    def cf_params(self) -> CFParams:
+        return CFParams(
+            svd_factors=self.cf_svd_factors,
+            svd_epochs=self.cf_svd_epochs,
+            knn_k=self.cf_knn_k,
+            seed=self.cf_seed,
+        )
 
 
 class Stores:
@@ -83,19 +114,32 @@ class Stores:
         self._recovery_lock = threading.Lock()
 
     # -- graph ---------------------------------------------------------------------------------
-    def start_graph_server(self) -> EmbeddedGraphServer:
+    def start_graph_server(self, keep_running: bool = False) -> EmbeddedGraphServer:
+        """Start (or adopt) the embedded graph server. A server this process starts stops when the
+        process ends or ``close()`` runs, unless ``keep_running`` (``parley graph start``)."""
         if self.server is None:
             self.server = EmbeddedGraphServer(
-                self.config.state_dir / "graph",
+                self.config.graph_dir,
                 bolt_port=self.config.graph_bolt_port,
                 http_port=self.config.graph_http_port,
                 database=self.config.neo4j_database,
                 heap_mb=self.config.graph_heap_mb,
                 start_timeout_s=self.config.graph_start_timeout_s,
-                stop_on_exit=False,
+                stop_on_exit=not keep_running,
             )
         self.server.start()
         return self.server
+
+    def stop_graph_server(self) -> bool:
+        """Stop the running embedded graph server of this state directory (without starting one
+        first). False when none runs."""
+        server = self.server or EmbeddedGraphServer(
+            self.config.graph_dir, database=self.config.neo4j_database
+        )
+        if not server.attach():
+            return False
+        server.stop()
+        return True
 
     def graph(self) -> GraphStore:
         if self._graph is None:
@@ -141,7 +185,7 @@ class Stores:
     def vectors(self) -> VectorStore:
         if self._vectors is None:
             cfg = self.config
-            cache_dir = cfg.state_dir / "embeddings"
+            cache_dir = cfg.embedding_cache_dir
             seeds = [cfg.data_dir / SHIPPED_EMBEDDINGS]
             if cfg.chroma_url:
                 self._vectors = VectorStore.http(
@@ -149,7 +193,7 @@ class Stores:
                 )
             else:
                 self._vectors = VectorStore.persistent(
-                    cfg.state_dir / "chroma",
+                    cfg.chroma_dir,
                     cfg.chroma_collection,
                     cache_dir=cache_dir,
                     seed_cache_dirs=seeds,
@@ -159,14 +203,11 @@ class Stores:
     # -- collaborative filtering ---------------------------------------------------------------
     def cf(self) -> CFModels:
         if self._cf is None:
-            self._cf = CFModels.load(self.config.state_dir / "cf")
+            self._cf = CFModels.load(self.config.cf_dir)
         return self._cf
 
     def cf_params(self) -> CFParams:
-        cfg = self.config
-        return CFParams(
-            svd_factors=cfg.cf_svd_factors, svd_epochs=cfg.cf_svd_epochs, knn_k=cfg.cf_knn_k, seed=cfg.cf_seed
-        )
+        return self.config.cf_params()
 
     # -- catalogue -----------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
@@ -174,78 +215,18 @@ class Stores:
             self._catalogue = load_catalogue(self.config.data_dir)
         return self._catalogue
 
+    def use_built(self, catalogue: Catalogue, cf: CFModels) -> None:
+        """Keep what an ingest just built (no reload from disk)."""
+        self._catalogue = catalogue
+        self._cf = cf
+
     def close(self, stop_server: bool = False) -> None:
         if self._graph is not None:
             self._graph.close()
             self._graph = None
-        if stop_server and self.server is not None:
-            self.server.stop()
-
-    # -- build ---------------------------------------------------------------------------------
-    def ingest(
-        self,
-        data_dir: Path | None = None,
-        progress: Progress | None = None,
-        log: Callable[[str], None] = print,
-    ) -> IngestReport:
-        """Validate the catalogue completely, then build the three stores (idempotent).
-
-        Nothing is written anywhere until the whole catalogue has validated, so a broken file
-        leaves every store as it was.
-        """
-        source = data_dir or self.config.data_dir
-        seconds: dict[str, float] = {}
-        started = time.perf_counter()
-        catalogue = load_catalogue(source)  # raises CatalogueError naming file, line and problem
-        fingerprint = catalogue_fingerprint(source)
-        seconds["validate"] = _since(started)
-        self._catalogue = catalogue
-
-        started = time.perf_counter()
-        graph = self.graph()
-        graph.load(catalogue, progress=_phase(progress, "graph"), fingerprint=fingerprint)
-        graph_counts = graph.counts()
-        seconds["graph"] = _since(started)
-
-        started = time.perf_counter()
-        report = self.vectors().build(catalogue, progress=_phase(progress, "vectors", two=True))
-        seconds["vectors"] = _since(started)
-
-        started = time.perf_counter()
-        cf_dir = self.config.state_dir / "cf"
-        try:
-            models = CFModels.load(cf_dir, expect_fingerprint=_ratings_fp(catalogue))
-            log("[ingest] CF models are up to date (no retraining)")
-        except StoreUnavailableError:
-            models = CFModels.train(catalogue, params=self.cf_params(), log=log)
-            models.save(cf_dir)
-        self._cf = models
-        seconds["cf"] = _since(started)
-        return IngestReport(
-            items=len(catalogue.items),
-            ratings=len(catalogue.ratings),
-            facts=len(catalogue.facts),
-            graph_counts=graph_counts,
-            vector_count=report.total,
-            cf_metrics=models.metrics,
-            seconds=seconds,
-            details={"vectors_embedded": report.embedded, "vectors_unchanged": report.unchanged},
-        )
-
-
-def _ratings_fp(catalogue: Catalogue) -> str:
-    from retrieval.cf.models import ratings_fingerprint
-
-    return ratings_fingerprint(catalogue.ratings)
-
-
-def _since(started: float) -> float:
-    return round(time.perf_counter() - started, 2)
-
-
-def _phase(progress: Progress | None, name: str, two: bool = False) -> Any:
-    if progress is None:
-        return None
-    if two:
-        return lambda done, total: progress(name, done, total)
-    return lambda phase, done, total: progress(f"{name}:{phase}", done, total)
+        if self.server is not None:
+            # stops a server this process started for its command; leaves an adopted one running
+            if stop_server:
+                self.server.stop()
+            else:
+                self.server.close()

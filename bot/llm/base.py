@@ -1,4 +1,5 @@
-"""One interface for every LLM backend: embedded llama.cpp, OpenAI-compatible HTTP (vLLM), fake.
+"""One interface for every LLM backend: embedded llama.cpp, OpenAI-compatible HTTP (vLLM); tests
+inject scripted doubles of it (``tests/doubles``).
 
 The template writer (``PARLEY_LLM=none``) is not an LLM backend: it composes replies from evidence.
 """

@@ -56,9 +56,11 @@ class EmbeddedLlama(LLMBackend):
         *,
         n_ctx: int = 4096,
         n_threads: int = 2,
+        n_threads_batch: int | None = None,
         seed: int = 0,
         supports_tools: bool = False,
         timeout_s: float | None = None,
+        repeat_penalty: float = 1.1,
     ) -> None:
         try:
             from llama_cpp import Llama
@@ -71,6 +73,8 @@ class EmbeddedLlama(LLMBackend):
         self.supports_tools = supports_tools
         self.timeout_s = timeout_s  # per streamed call (PARLEY_LLM_TIMEOUT_S); generation stops there
         self.n_ctx = n_ctx
+        self.repeat_penalty = repeat_penalty  # ~1.1 keeps the 1.5B from looping in prose (LLM notes)
+        self.last_stream: dict[str, float] = {}  # the latest stream(): first_token_ms, chunks, n_tokens
         self._lock = threading.Lock()
         started = time.perf_counter()
         try:
@@ -78,7 +82,7 @@ class EmbeddedLlama(LLMBackend):
                 model_path=str(self.model_path),
                 n_ctx=n_ctx,
                 n_threads=n_threads,
-                n_threads_batch=n_threads,
+                n_threads_batch=n_threads if n_threads_batch is None else n_threads_batch,
                 seed=seed,
                 verbose=False,
             )
@@ -119,6 +123,7 @@ class EmbeddedLlama(LLMBackend):
                     messages=_messages(messages),  # type: ignore[arg-type]
                     max_tokens=max_tokens,
                     temperature=temperature,
+                    repeat_penalty=self.repeat_penalty,
                     stream=True,
                 )
                 for chunk in chunks:
@@ -163,7 +168,8 @@ class EmbeddedLlama(LLMBackend):
     def stream(
         self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
     ) -> Iterator[str]:
-        return self._stream_chunks(messages, max_tokens, temperature, {})
+        self.last_stream = {}
+        return self._stream_chunks(messages, max_tokens, temperature, self.last_stream)
 
     def complete_json(
         self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256

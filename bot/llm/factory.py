@@ -1,4 +1,7 @@
-"""Pick the LLM backend from settings: embedded llama.cpp, an OpenAI-compatible server, a fake, or none."""
+"""Pick the LLM backend from settings: embedded llama.cpp, an OpenAI-compatible server, or none.
+
+Tests inject their own backend (a scripted double) where one is taken, e.g. ``Recommender(toolbox, llm,
+store)``; production code never builds one."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Literal
 from bot.llm.base import LLMBackend, LLMError
 from bot.settings import Settings
 
-BackendKind = Literal["embedded", "openai", "fake", "none"]
+BackendKind = Literal["embedded", "openai", "none"]
 
 
 def make_backend(
@@ -24,19 +27,16 @@ def make_backend(
     supports_tools: bool | None = None,
     n_ctx: int = 4096,
     n_threads: int = 2,
+    n_threads_batch: int | None = None,
 ) -> LLMBackend | None:
     """The backend for ``kind``; ``None`` for ``"none"`` (replies come from the template writer).
 
     ``supports_tools``: whether to trust native tool calling; default True for an OpenAI-compatible
-    server (vLLM with ``--enable-auto-tool-choice``), False for the embedded model."""
+    server (vLLM with ``--enable-auto-tool-choice``), False for the embedded model. ``n_ctx``,
+    ``n_threads`` and ``n_threads_batch`` (None = ``n_threads``) are the embedded model's context size
+    and threads for generation and for prompt processing."""
     if kind == "none":
         return None
-    if kind == "fake":
-        from bot.llm.fake import FakeLLM
-
-        return FakeLLM(
-            default="(fake reply)", supports_tools=True if supports_tools is None else supports_tools
-        )
     if kind == "openai":
         if not base_url:
             raise LLMError(
@@ -58,9 +58,14 @@ def make_backend(
 
         path = resolve_model_path(model_path, str(model_size), Path(state_dir))
         return EmbeddedLlama(
-            path, n_ctx=n_ctx, n_threads=n_threads, supports_tools=bool(supports_tools), timeout_s=timeout_s
+            path,
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads_batch,
+            supports_tools=bool(supports_tools),
+            timeout_s=timeout_s,
         )
-    raise LLMError(f"unknown LLM backend {kind!r}; choose embedded, openai, fake or none")
+    raise LLMError(f"unknown LLM backend {kind!r}; choose embedded, openai or none (PARLEY_LLM)")
 
 
 def backend_from_settings(settings: Settings, kind: str | None = None) -> LLMBackend | None:
@@ -74,4 +79,7 @@ def backend_from_settings(settings: Settings, kind: str | None = None) -> LLMBac
         model=settings.openai_model,
         api_key=settings.openai_api_key.get_secret_value(),
         timeout_s=settings.llm_timeout_s,
+        n_ctx=settings.llm_n_ctx,
+        n_threads=settings.llm_n_threads,
+        n_threads_batch=settings.llm_n_threads_batch,
     )

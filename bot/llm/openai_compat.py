@@ -69,6 +69,7 @@ class OpenAICompatible(LLMBackend):
         self.timeout_s = timeout_s
         self.supports_tools = supports_tools
         self.json_mode: JsonMode | None = json_mode  # learnt on the first complete_json when None
+        self.last_stream: dict[str, float] = {}  # the latest stream(): first_token_ms, chunks, total_ms
         self._chat = ChatOpenAI(
             base_url=base_url,
             api_key=SecretStr(api_key),
@@ -138,12 +139,22 @@ class OpenAICompatible(LLMBackend):
     def stream(
         self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
     ) -> Iterator[str]:
+        started = time.perf_counter()
+        stats: dict[str, float] = {}
+        self.last_stream = stats  # the true time to first token, read by the writer and the benchmark
         try:
             for chunk in self._chat.stream(
                 to_langchain_messages(messages), temperature=temperature, **self._limits(max_tokens)
             ):
                 if isinstance(chunk.content, str) and chunk.content:
+                    if "first_token_ms" not in stats:
+                        stats["first_token_ms"] = (time.perf_counter() - started) * 1000
+                    stats["chunks"] = stats.get("chunks", 0) + 1
                     yield chunk.content
+                usage = getattr(chunk, "usage_metadata", None) or {}
+                if usage.get("input_tokens"):
+                    stats["prompt_tokens"] = float(usage["input_tokens"])
+            stats["total_ms"] = (time.perf_counter() - started) * 1000
         except LLMError:
             raise
         except Exception as exc:

@@ -1,4 +1,6 @@
-"""The JSON API of the web app: ``POST /api/chat`` and ``POST /api/feedback``.
+"""The JSON API of the web app: ``POST /api/chat``, ``POST /api/chat/stream`` (server-sent events),
+``POST /api/feedback`` and (``bot.ui.privacy``)
+``GET``/``DELETE /api/sessions/{id}``.
 
 Bodies are pydantic-validated (FastAPI answers 422 with the problem), bodies over ``MAX_BODY_BYTES``
 get 413, and every other failure of a turn becomes a JSON error, never a 500 page. CORS is allowed for
@@ -14,12 +16,14 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.agent import InvalidInputError
+from bot.recommender import InvalidInputError
+from bot.ui.events import sse_events
+from bot.ui.privacy import add_session_routes
 from bot.ui.sessions import SessionPool
 
 log = logging.getLogger(__name__)
@@ -101,14 +105,13 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+def private_api(title: str) -> FastAPI:
+    """A FastAPI app with no /docs, /redoc or /openapi.json, answering in ``SafeJSONResponse``."""
+    return FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, default_response_class=SafeJSONResponse)
+
+
 def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:
-    api = FastAPI(
-        title="Parley API",
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-        default_response_class=SafeJSONResponse,
-    )
+    api = private_api("Parley API")
 
     @api.exception_handler(RequestValidationError)
     async def invalid_body(request: Request, error: RequestValidationError) -> SafeJSONResponse:
@@ -127,14 +130,17 @@ def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:
     api.add_middleware(
         CORSMiddleware,
         allow_origins=origins,
-        allow_methods=["POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["content-type"],
         allow_credentials=False,
     )
     api.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
-    def _limit(session_id: str) -> None:
-        wait = pool.limiter.hit(session_id)
+    def _limit(session_id: str | None, request: Request) -> None:
+        client = request.client.host if request.client else "unknown"
+        wait = pool.ip_limiter.hit(f"ip:{client}")
+        if wait is None and session_id is not None:
+            wait = pool.limiter.hit(session_id)
         if wait is not None:
             raise HTTPException(
                 status_code=429,
@@ -143,9 +149,9 @@ def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:
             )
 
     @api.post("/chat")
-    async def chat(body: ChatRequest) -> dict[str, Any]:
+    async def chat(body: ChatRequest, request: Request) -> dict[str, Any]:
         session_id = body.session_id or pool.new_id()
-        _limit(session_id)
+        _limit(session_id, request)
         try:
             session = pool.get(session_id)
             reply = await run_in_threadpool(session.respond, body.message)
@@ -156,11 +162,25 @@ def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:
             raise HTTPException(status_code=503, detail="the turn failed; please try again") from error
         return reply.model_dump(mode="json")
 
+    @api.post("/chat/stream")
+    async def chat_stream(body: ChatRequest, request: Request) -> StreamingResponse:
+        """The turn as server-sent events, in order: ``tool_step``..., ``recommendations``, ``text``
+        deltas (each validated piece of prose as it is written), ``done`` (the whole reply); a turn
+        that fails ends with ``error``."""
+        session_id = body.session_id or pool.new_id()
+        _limit(session_id, request)
+        session = pool.get(session_id)
+        return StreamingResponse(
+            sse_events(session, body.message),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
     @api.post("/feedback")
-    async def feedback(body: FeedbackRequest) -> dict[str, Any]:
+    async def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
         if not await run_in_threadpool(pool.exists, body.session_id):
             raise HTTPException(status_code=404, detail=f"unknown session {body.session_id!r}")
-        _limit(body.session_id)
+        _limit(body.session_id, request)
         session = pool.get(body.session_id)
         try:
             state = await run_in_threadpool(session.feedback, body.item_id, body.kind)
@@ -168,4 +188,5 @@ def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:
             raise HTTPException(status_code=422, detail=str(error)) from error
         return {"session_id": body.session_id, "profile": state.model_dump(mode="json")}
 
+    add_session_routes(api, pool, _limit)
     return api

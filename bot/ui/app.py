@@ -1,4 +1,5 @@
-"""Assemble the web app: JSON API, widget script, the chat at ``/`` and the compact view at ``/embed``.
+"""Assemble the web app: JSON API, widget script, the chat at ``/`` and the compact view at ``/embed``;
+for other agents, ``POST /v1/chat/completions`` and the MCP server at ``/mcp`` (``bot.faces``).
 
 Concurrency: Gradio's queue runs at most ``Settings.ui_concurrency`` chat turns at once (all turn
 events share one concurrency id), holds at most ``Settings.ui_max_queue`` waiting requests, and the
@@ -14,13 +15,17 @@ import gradio as gr
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from bot.agent import Recommender
+from bot.faces.mcp import mount_mcp
+from bot.faces.openai_chat import build_openai_api
+from bot.readiness import Readiness
+from bot.recommender import Recommender
 from bot.settings import Settings
 from bot.ui.api import build_api
 from bot.ui.chat import ChatApp
 from bot.ui.sessions import SessionPool
 from bot.ui.style import CSS, THEME_KW
 from bot.ui.widget import WIDGET_JS
+from tools.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 # API descriptions and docs that Gradio's own FastAPI app would serve under each mount: never in production
@@ -39,8 +44,15 @@ def frame_ancestors(origins: list[str]) -> str:
 
 
 def browser_secret(settings: Settings) -> str:
-    """The key that encrypts the session id kept in the browser, kept under the state directory so that
-    a restarted server still reads the ids its browsers hold."""
+    """The key that encrypts the session id kept in the browser: ``PARLEY_UI_SECRET`` (required when
+    several workers serve one site: each must read the ids the others gave out), else a file under the
+    state directory so that a restarted server still reads the ids its browsers hold."""
+    if settings.ui_secret is not None:
+        return settings.ui_secret.get_secret_value()
+    if settings.workers > 1:
+        raise ConfigurationError(
+            "PARLEY_WORKERS > 1 needs PARLEY_UI_SECRET (the same long random string on every worker)"
+        )
     path = settings.state_dir / "ui-browser-secret"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
@@ -58,7 +70,13 @@ def _theme() -> gr.themes.Base:
 def build_app(recommender: Recommender, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     origins = allowed_origins(settings)
-    pool = SessionPool(recommender, rate_limit_per_minute=settings.rate_limit_per_minute)
+    pool = SessionPool(
+        recommender,
+        capacity=settings.session_cache_size,
+        rate_limit_per_minute=settings.rate_limit_per_minute,
+        rate_limit_per_ip_per_minute=settings.rate_limit_per_ip_per_minute,
+    )
+    readiness = Readiness(recommender)
     app = FastAPI(title="Parley", docs_url=None, redoc_url=None, openapi_url=None)
     csp = frame_ancestors(origins)
 
@@ -83,7 +101,12 @@ def build_app(recommender: Recommender, settings: Settings | None = None) -> Fas
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> JSONResponse:
-        return JSONResponse({"ok": True})
+        return JSONResponse({"ok": True})  # liveness: the process answers
+
+    @app.get("/readyz", include_in_schema=False)
+    def ready() -> JSONResponse:  # readiness: every store and the LLM answer (docs/deploy.md)
+        ok, body = readiness.check()
+        return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
 
     @app.get("/embed", include_in_schema=False)
     def embed_slash(request: Request) -> RedirectResponse:
@@ -91,6 +114,8 @@ def build_app(recommender: Recommender, settings: Settings | None = None) -> Fas
         return RedirectResponse(f"/embed/{query}")
 
     app.mount("/api", build_api(pool, origins))
+    app.mount("/v1", build_openai_api(pool, origins))  # POST /v1/chat/completions (bot.faces.openai_chat)
+    mount_mcp(app, pool, settings, origins)  # /mcp: the MCP server over streamable HTTP (bot.faces.mcp)
     k = settings.recommendations_per_turn
     secret = browser_secret(settings)
     mount_kw: dict[str, Any] = {

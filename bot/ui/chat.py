@@ -2,7 +2,7 @@
 
 Only the public API is used: ``Session.stream`` / ``feedback`` / ``remove_preference`` / ``history``.
 The session id lives in the browser (``gr.BrowserState``, i.e. localStorage); everything else is in
-the Recommender's SQLite store, so a reload or a server restart resumes the conversation."""
+the Recommender's session store, so a reload or a server restart resumes the conversation."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from typing import Any
 
 import gradio as gr
 
-from bot.agent import InvalidInputError, Session
-from bot.session_store import StoredMessage
+from bot.recommender import InvalidInputError, Session
 from bot.types import DoneEvent, Recommendation, RecommendationsEvent, TextChunkEvent, ToolStepEvent
 from bot.ui.render import (
     card_html,
     chat_text,
+    history_to_chat,
     profile_entries,
     profile_html,
     recommendations_markdown,
@@ -42,23 +42,6 @@ PLACEHOLDER = (
 KINDS = (("like", "Like"), ("dislike", "Not for me"), ("seen", "Seen it"))
 ACK = {"like": "Noted: you like", "dislike": "Got it — no more like", "seen": "Marked as seen:"}
 TURN_CONCURRENCY_ID = "parley-turn"
-
-
-def _history_to_chat(history: list[StoredMessage]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Chat messages and the last recommendations, rebuilt from a stored conversation."""
-    chat: list[dict[str, Any]] = []
-    last: list[dict[str, Any]] = []
-    for message in history:
-        if message.role == "user":
-            chat.append({"role": "user", "content": chat_text(message.text)})
-            continue
-        recs = (message.payload or {}).get("recommendations") or []
-        if recs:
-            last = recs
-            parsed = [Recommendation.model_validate(r) for r in recs]
-            chat.append({"role": "assistant", "content": recommendations_markdown(parsed)})
-        chat.append({"role": "assistant", "content": chat_text(message.text)})
-    return chat, last
 
 
 class ChatApp:
@@ -103,7 +86,7 @@ class ChatApp:
         if not sid or len(sid) > 128:
             sid = self.pool.new_id()
         session = self._session(sid)
-        chat, last = _history_to_chat(session.history())
+        chat, last = history_to_chat(session.history())
         greeting = request.query_params.get("greeting", "") if request is not None else ""
         if not chat and greeting:
             chat = [{"role": "assistant", "content": chat_text(greeting[:300])}]
@@ -115,6 +98,13 @@ class ChatApp:
         sid = self.pool.new_id()
         profile, choices = self._profile(None)
         return [sid, [], [], profile, choices, "", *self._cards([])]
+
+    def forget(self, sid: str) -> list[Any]:
+        """Erase this conversation from the store (messages, state, feedback), then start a new one."""
+        if sid and len(sid) <= 128:
+            self.pool.forget(sid)
+            gr.Info("This conversation is forgotten: its messages, likes and profile are erased.")
+        return self.new_chat()
 
     def turn(self, text: str, sid: str, chat: list[dict[str, Any]]) -> Iterator[list[Any]]:
         """Outputs: session id, chatbot, textbox, recs state, profile html, remove dropdown, cards."""
@@ -300,6 +290,9 @@ class ChatApp:
                             for e in EXAMPLES[: self.example_count]
                         ]
                         reset = gr.Button("New chat", size="sm", elem_id="parley-new", min_width=60)
+                        forget = gr.Button(
+                            "Forget this conversation", size="sm", elem_id="parley-forget", min_width=60
+                        )
                 with gr.Column(scale=2, min_width=300, elem_classes="p-side"):
                     if not compact:
                         gr.HTML('<h2 class="p-side-title">Recommendations</h2>')
@@ -343,7 +336,9 @@ class ChatApp:
                     turn_outputs,
                     **turn_kwargs,
                 )
-            reset.click(self.new_chat, None, [sid, chatbot, recs, profile, remove_choice, msg, *cards])
+            reset_outputs = [sid, chatbot, recs, profile, remove_choice, msg, *cards]
+            reset.click(self.new_chat, None, reset_outputs)
+            forget.click(self.forget, [sid], reset_outputs)
             for i, (_, _, kind_buttons, why_button) in enumerate(slots):
                 for kind, button in kind_buttons:
                     button.click(

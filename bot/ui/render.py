@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from bot.session_store import StoredMessage
 from bot.state import DialogueState
 from bot.types import Recommendation, ToolStep
 
@@ -149,3 +150,20 @@ def profile_html(entries: list[tuple[str, str, str]]) -> str:
         return f'<div class="p-prof"><h4>{name}</h4><ul class="p-chips">{chips}</ul></div>'
 
     return block("You like", likes) + block("You'd rather not", dislikes)
+
+
+def history_to_chat(history: list[StoredMessage]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Chat messages and the last recommendations, rebuilt from a stored conversation."""
+    chat: list[dict[str, Any]] = []
+    last: list[dict[str, Any]] = []
+    for message in history:
+        if message.role == "user":
+            chat.append({"role": "user", "content": chat_text(message.text)})
+            continue
+        recs = (message.payload or {}).get("recommendations") or []
+        if recs:
+            last = recs
+            parsed = [Recommendation.model_validate(r) for r in recs]
+            chat.append({"role": "assistant", "content": recommendations_markdown(parsed)})
+        chat.append({"role": "assistant", "content": chat_text(message.text)})
+    return chat, last

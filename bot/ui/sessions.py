@@ -1,7 +1,8 @@
-"""A bounded in-memory cache of live ``Session`` objects over the Recommender's SQLite store.
+"""A bounded in-memory cache of live ``Session`` objects over the Recommender's session store.
 
 The store is the truth (conversation, state, feedback); the cache only keeps one ``Session`` (and its
-lock) per id so that concurrent requests for one conversation are serialised."""
+lock) per id so that concurrent requests for one conversation are serialised; each turn reloads the
+stored state, so another worker's answers are never lost."""
 
 from __future__ import annotations
 
@@ -9,15 +10,23 @@ import threading
 import uuid
 from collections import OrderedDict
 
-from bot.agent import Recommender, Session
-from bot.ui.limits import RateLimiter
+from bot.recommender import Recommender, Session
+from bot.ui.limits import rate_limiter
 
 
 class SessionPool:
-    def __init__(self, recommender: Recommender, capacity: int = 512, rate_limit_per_minute: int = 0) -> None:
+    def __init__(
+        self,
+        recommender: Recommender,
+        capacity: int = 512,
+        rate_limit_per_minute: int = 0,
+        rate_limit_per_ip_per_minute: int = 0,
+    ) -> None:
         self.recommender = recommender
         self.capacity = capacity
-        self.limiter = RateLimiter(rate_limit_per_minute)  # shared by the JSON API and the chat
+        store = recommender.store
+        self.limiter = rate_limiter(rate_limit_per_minute, store)  # shared by the JSON API and the chat
+        self.ip_limiter = rate_limiter(rate_limit_per_ip_per_minute, store)  # keys "ip:<address>"
         self._live: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -45,9 +54,19 @@ class SessionPool:
             return False
         return bool(self.get(session_id).history())
 
+    def forget(self, session_id: str) -> bool:
+        """Erase a conversation (messages, state, feedback) once no turn of it runs on any worker."""
+        if not session_id or len(session_id) > 128:
+            return False
+        store = self.recommender.store
+        with store.lock(session_id):
+            found = store.delete(session_id)
+        with self._lock:
+            self._live.pop(session_id, None)
+        return found
+
     def title_of(self, item_id: int) -> str:
         facts = self.recommender.item_facts(item_id)
-        if not facts:
+        if facts is None:
             return f"item {item_id}"
-        year = facts.get("year")
-        return f"{facts['title']} ({year})" if year else str(facts["title"])
+        return f"{facts.title} ({facts.year})" if facts.year else facts.title

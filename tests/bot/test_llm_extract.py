@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.agent import Recommender
-from bot.llm.fake import FakeLLM
 from bot.llm_extract import llm_extract, said_in
+from bot.recommender import Recommender
+from tests.doubles.fake_llm import FakeLLM
 
 NOTHING = {"liked_titles": [], "disliked_titles": [], "liked_people": [], "disliked_people": []}
 

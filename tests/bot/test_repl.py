@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot.agent import Recommender
+from bot.recommender import Recommender
 from bot.repl import chat_loop
 
 

@@ -44,9 +44,43 @@ def test_password_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_ranker_weights_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tools.ranker import RankerWeights
+    from tools.ranking import RankerWeights
 
     assert Settings().ranker_weights == RankerWeights()  # the tuned defaults
     monkeypatch.setenv("PARLEY_RANKER_WEIGHTS", '{"kg": 3.5, "mmr_lambda": 0.7}')
     weights = Settings().ranker_weights
     assert (weights.kg, weights.mmr_lambda, weights.cf_knn) == (3.5, 0.7, RankerWeights().cf_knn)
+
+
+def test_every_setting_says_what_it_does() -> None:
+    """Each field's ``description`` documents its env variable ``PARLEY_<NAME>``."""
+    assert [name for name, field in Settings.model_fields.items() if not field.description] == []
+
+
+def test_store_fields_are_defined_once_and_keep_their_env_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import store_config
+    from tools.stores import StoreConfig
+
+    inherited = set(StoreConfig.model_fields) - {"data_dir", "state_dir"}  # these two get defaults here
+    for name in inherited:
+        assert repr(Settings.model_fields[name]) == repr(StoreConfig.model_fields[name]), name
+    monkeypatch.setenv("PARLEY_CF_SEED", "9")
+    monkeypatch.setenv("PARLEY_GRAPH_HEAP_MB", "768")
+    monkeypatch.setenv("PARLEY_CHROMA_URL", "http://127.0.0.1:8001")
+    config = store_config(Settings())
+    assert isinstance(config, StoreConfig) and type(config) is StoreConfig
+    assert (config.cf_seed, config.graph_heap_mb, config.chroma_url) == (9, 768, "http://127.0.0.1:8001")
+    assert config.cf_params().seed == 9
+
+
+def test_embedded_model_and_session_cache_knobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings()
+    assert (settings.llm_n_ctx, settings.llm_n_threads, settings.llm_n_threads_batch) == (4096, 2, None)
+    assert settings.session_cache_size == 512
+    monkeypatch.setenv("PARLEY_LLM_N_CTX", "8192")
+    monkeypatch.setenv("PARLEY_LLM_N_THREADS", "4")
+    monkeypatch.setenv("PARLEY_LLM_N_THREADS_BATCH", "8")
+    monkeypatch.setenv("PARLEY_SESSION_CACHE_SIZE", "64")
+    settings = Settings()
+    assert (settings.llm_n_ctx, settings.llm_n_threads, settings.llm_n_threads_batch) == (8192, 4, 8)
+    assert settings.session_cache_size == 64

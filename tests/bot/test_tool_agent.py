@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.agent import Recommender
+import prompts
 from bot.llm.base import ChatMessage, Completion, LLMError, ToolCall
-from bot.llm.fake import FakeLLM, ScriptItem
+from bot.recommender import Recommender
+from bot.state import DialogueState
 from bot.types import Reply
+from tests.doubles.fake_llm import FakeLLM, ScriptItem
+from tools.preferences import Preferences
 
 HEAT = 6
 
@@ -150,3 +153,19 @@ def test_a_repeated_call_ends_the_loop_and_rounds_are_bounded(
     reply = respond(make_recommender, llm, "I loved Heat", agent_max_steps=2)
     names = [step.name for step in reply.trace]
     assert names.count("agent") == 2 and names.count("vector_search") == 2  # no third LLM call
+
+
+def test_the_planner_prompt_lists_the_state_by_preference_field(
+    make_recommender: Callable[..., Recommender],
+) -> None:
+    agent = make_recommender(FakeLLM(planner()), agent_mode="tools").tool_agent
+    assert agent is not None
+    state = DialogueState(
+        liked_items=[HEAT], genres_out=["Horror"], year_min=1990, description="a tense heist"
+    )
+    lines = agent.preference_lines(state)
+    fields = ("liked_items", "genres_out", "year_min", "description")
+    assert [line["label"] for line in lines] == [Preferences.model_fields[f].title for f in fields]
+    assert lines[0]["value"].endswith(f"(id {HEAT})") and "Heat" in lines[0]["value"]
+    prompt = prompts.render("agent_user.j2", message="hi", preferences=lines)
+    assert "Excluded genres: Horror." in prompt and "a tense heist" in prompt

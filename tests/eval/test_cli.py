@@ -1,30 +1,14 @@
-"""The harness's command line: ``parley-eval`` and ``parley eval`` (bot runs it by module name and
-never imports eval)."""
+"""The harness's command line parser and goal files (the shell's ``parley-eval`` / ``parley eval``
+entry points are tested in ``tests/cli/test_evaluate.py``)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bot import cli
+from cli import evaluate
 from eval.cli import build_parser, read_goals
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_bot_cli_does_not_import_eval() -> None:
-    code = "import sys, bot.cli; print(any(m == 'eval' or m.startswith('eval.') for m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
-def test_parley_eval_help_runs_the_harness(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["eval", "--help"]) == 0
-    assert "usage: parley eval" in capsys.readouterr().out
-    assert cli.main(["eval", "simulate", "--sample", "x"]) == 2
 
 
 def test_parser_and_goals(tmp_path: Path) -> None:
@@ -41,3 +25,35 @@ def test_parser_and_goals(tmp_path: Path) -> None:
         ("goal-1", [1, 2]),
         ("goal-2", [3]),
     ]
+
+
+def test_tune_options() -> None:
+    args = build_parser().parse_args(
+        ["tune", "--corpus", "redial", "inspired", "--tune-every", "2", "--tune-fields", "kg", "rrf_k"]
+    )
+    assert (args.command, args.corpus, args.tune_every, args.tune_fields) == (
+        "tune",
+        ["redial", "inspired"],
+        2,
+        ["kg", "rrf_k"],
+    )
+    assert (args.tune_rounds, args.candidates, args.data) == (1, None, "data/dev")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["tune", "--tune-fields", "no_such_weight"])
+
+
+def test_missing_dialogues_are_one_line_before_any_store_opens(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import eval.cli
+
+    def no_stores(*args: object) -> None:
+        raise AssertionError("the stores were opened")
+
+    monkeypatch.setattr(eval.cli, "build_recommender", no_stores)
+    missing = tmp_path / "some" / "test.tsv"
+    for argv in (["inspired", "--data", str(missing)], ["tune", "--data", str(tmp_path)]):
+        assert evaluate.main([*argv, "--out", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "dialogues not found" in err[0] and "fix:" in err[0]
+        assert "Traceback" not in err[0]

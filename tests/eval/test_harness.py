@@ -1,16 +1,20 @@
-"""Simulated dialogues through the public API on the small catalogue: both policy variants."""
+"""Simulated dialogues through the public API on the small catalogue: both policy variants, with
+floors under the figures they reach (a regression of the dialogue loop or the ranker fails here)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.agent import Recommender
+from bot.recommender import Recommender
 from eval.harness import sample_goals, simulate
 from eval.simulator import leaks_title
 from eval.types import Goal
 
 KEYS = {"success_rate", "avg_turns", "recall@1", "recall@10", "n_dialogues", "title_leaks_dropped"}
 COMMON = {"out_of_catalogue_rate", "repeat_rate", "reason_traceability", "latency_ms"}
+# These three goals reached (2026-12): success 1.0 and R@10 0.667 under both policies, average 1.67
+# bot turns, traceability 1.0. Floors: one dialogue fewer.
+FLOORS = {"success_rate": 0.66, "recall@10": 0.33}
 
 
 def test_simulate_both_policies(make_recommender: Callable[..., Recommender]) -> None:
@@ -31,9 +35,15 @@ def test_simulate_both_policies(make_recommender: Callable[..., Recommender]) ->
         assert 0.0 <= block["recall@1"] <= block["recall@10"] <= 1.0
         assert 0.0 < block["avg_turns"] <= 3
     assert result["out_of_catalogue_rate"] == 0.0
+    for name, block in result["by_policy"].items():
+        for key, floor in FLOORS.items():
+            assert block[key] >= floor, (name, key, block[key])
+        assert block["avg_turns"] <= 2.5, (name, block["avg_turns"])
+    assert result["reason_traceability"] >= 0.9
     for runs in dialogues.values():
         for d in runs:
-            titles = [str(base.item_facts(t)["title"]) for t in d.goal.targets]  # type: ignore[union-attr]
+            assert d.goal is not None
+            titles = [base.evaluation().facts(t)["title"] for t in d.goal.targets]
             assert not any(leaks_title(u.text, titles) for u in d.user_utterances())
     # the never-ask policy never asks a question
     assert all(u.question is None for d in dialogues["never_ask"] for u in d.bot_utterances())

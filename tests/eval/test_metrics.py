@@ -9,15 +9,8 @@ import pytest
 
 from bot.state import DialogueState
 from bot.types import Reason, Recommendation, Reply, ToolStep
-from eval.metrics import (
-    common_figures,
-    evaluate_dialogue,
-    ndcg_at_k,
-    percentiles,
-    reason_traceability,
-    recall_at_k,
-    repeat_count,
-)
+from eval.metrics import common_figures, evaluate_dialogue, ndcg_at_k, recall_at_k, repeat_count
+from eval.traceability import reason_stated, reason_traceability
 from eval.types import Dialogue, Goal, Utterance
 
 FACTS: dict[int, dict[str, Any]] = {
@@ -69,11 +62,6 @@ def test_ndcg_by_hand() -> None:
     assert ndcg_at_k([5], [6], 10) == 0.0
 
 
-def test_percentiles_nearest_rank() -> None:
-    assert percentiles([float(v) for v in range(1, 101)]) == {"p50": 50.0, "p95": 95.0}
-    assert percentiles([]) == {"p50": 0.0, "p95": 0.0}
-
-
 def _rec(item_id: int, *reasons: Reason) -> Recommendation:
     return Recommendation(
         item_id=item_id, title=facts(item_id).get("title", "?"), score=1.0, reasons=list(reasons)
@@ -107,7 +95,11 @@ def test_reason_traceability_by_hand() -> None:
     stranger = Reason(
         text="z", source="cf", evidence={"kind": "cf_neighbours", "neighbours": [{"item_id": 16}]}
     )
-    popular = Reason(text="p", source="cf", evidence={"kind": "popular", "n_ratings": 192})
+    popular = Reason(
+        text="widely liked: rated 4.1/5 by 192 people",
+        source="cf",
+        evidence={"kind": "popular", "n_ratings": 192},
+    )
     recs = [_rec(858, SHARED_CAST, neighbours, stranger, popular), _rec(16, wrong_person)]
     # verified: shared cast (Pacino in both, Heat liked), neighbours (Heat liked), popular (192);
     # not: a neighbour that is not liked, Pacino is not in Casino
@@ -148,9 +140,20 @@ def test_evaluate_dialogue_by_hand() -> None:
     }
 
 
+def _chat_text(evidence: dict[str, Any]) -> str:
+    """A conversation reason's text as the chat sources write it."""
+    names = " and ".join(str(facts(int(v)).get("title")) for v in evidence.get("via") or [])
+    if evidence["kind"] == "chat_recommended":
+        return f"often recommended in real movie chats ({evidence['n_dialogues']} conversations)"
+    if evidence["kind"] == "chat_co_recommended":
+        return f"recommended in real movie chats to people who mentioned {names}"
+    words = ", ".join(repr(w) for w in evidence.get("words") or [])
+    return f"recommended in {evidence['n_dialogues']} real movie chats like this one (mentioned {names}, asked for {words})"
+
+
 def test_conversation_reasons_are_checked_against_the_recorded_counts() -> None:
     def reason(**evidence: Any) -> Reason:
-        return Reason(text="c", source="cf", evidence=evidence)
+        return Reason(text=_chat_text(evidence), source="cf", evidence=evidence)
 
     prior_ok = reason(kind="chat_recommended", n_dialogues=11)  # a replay left one dialogue out
     prior_inflated = reason(kind="chat_recommended", n_dialogues=13)
@@ -165,9 +168,10 @@ def test_conversation_reasons_are_checked_against_the_recorded_counts() -> None:
 
 def test_similar_chat_reasons_need_named_movies_and_said_words() -> None:
     def reason(**evidence: Any) -> Reason:
-        return Reason(text="c", source="cf", evidence={"kind": "chat_similar", **evidence})
+        evidence = {"kind": "chat_similar", **evidence}
+        return Reason(text=_chat_text(evidence), source="cf", evidence=evidence)
 
-    state = LIKES_HEAT.model_copy(update={"said": "Something gritty, a heist maybe"})
+    state = LIKES_HEAT.model_copy(update={"conversation_text": "Something gritty, a heist maybe"})
     ok = reason(n_dialogues=4, via=[6], words=["heist", "gritty"])
     words_only = reason(n_dialogues=12, via=[], words=["gritty"])
     too_many = reason(n_dialogues=13, via=[6], words=[])  # more chats than ever recommended it
@@ -177,3 +181,26 @@ def test_similar_chat_reasons_need_named_movies_and_said_words() -> None:
     recs = [_rec(858, ok, words_only, too_many, not_said, not_named, nothing_shared)]
     assert reason_traceability(recs, state, [CF], facts) == (2, 6)
     assert reason_traceability(recs, LIKES_HEAT, [CF], facts) == (0, 6)  # nothing was said
+
+
+def test_a_reason_whose_text_says_what_its_evidence_does_not_is_unverified() -> None:
+    """The person reads the text: a true claim under a text that names another person, count or
+    film is not traceable."""
+    wrong_name = SHARED_CAST.model_copy(update={"text": "with Robert De Niro, who is also in Heat"})
+    wrong_count = Reason(
+        text="rated by 193 people", source="cf", evidence={"kind": "popular", "n_ratings": 192}
+    )
+    right_count = wrong_count.model_copy(update={"text": "widely liked: rated 4.1/5 by 192 people"})
+    co = {"kind": "chat_co_recommended", "via": [6], "counts": [3]}
+    other_film = Reason(text="recommended in chats to people who mentioned Casino", source="cf", evidence=co)
+    nothing_specific = Reason(text="people who liked the films you mentioned also rated this highly", source="cf",
+                              evidence={"kind": "cf_neighbours", "neighbours": [{"item_id": 6}]})  # fmt: skip
+    assert [reason_stated(r, facts) for r in (SHARED_CAST, wrong_name, wrong_count, right_count)] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert not reason_stated(other_film, facts) and reason_stated(nothing_specific, facts)
+    recs = [_rec(858, SHARED_CAST, wrong_name, wrong_count, right_count, other_film, nothing_specific)]
+    assert reason_traceability(recs, LIKES_HEAT, None, facts) == (3, 6)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.agent import Recommender
+from bot.recommender import Recommender
 from eval.scripted import SUITE_DIR, Script, load_suite, run_suite
 
 CATEGORIES = {

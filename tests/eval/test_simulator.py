@@ -124,7 +124,8 @@ def test_opens_from_facts_answers_questions_and_stops_on_success() -> None:
     user = RuleBasedUser(lambda i: facts.get(i, {}), seed=1)
     dialogue = Dialogue(dialogue_id="d", goal=Goal(goal_id="g", targets=[6]))
     opener = user.respond(dialogue)
-    assert opener.text in user.openers(dialogue.goal)  # type: ignore[arg-type]
+    assert dialogue.goal is not None
+    assert opener.text in user.openers(dialogue.goal)
     assert opener.text == RuleBasedUser(lambda i: facts.get(i, {}), seed=1).respond(dialogue).text
     dialogue.utterances += [opener, _bot("era", [])]
     assert user.respond(dialogue).text == "Something from the 1990s."

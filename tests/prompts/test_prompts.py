@@ -14,14 +14,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "agent_system.j2": {},
     "agent_user.j2": {
         "message": "I loved Heat",
-        "liked": [{"item_id": 6, "title": "Heat (1995)"}],
-        "disliked": [],
-        "people": ["michael mann"],
-        "genres_in": ["Crime"],
-        "genres_out": ["Horror"],
-        "year_min": 1990,
-        "year_max": None,
-        "description": "a tense heist",
+        "preferences": [
+            {"label": "Liked movies", "value": "Heat (1995) (id 6)"},
+            {"label": "Wish in their words", "value": "a tense heist"},
+        ],
     },
     "ask_ambiguous.j2": {"mention": "Heat", "options": ["Heat (1995)", "Heat (1986)"]},
     "bad_input.j2": {"problem": "too_long", "limit": 2000},
@@ -32,7 +28,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "question.j2": {"slot": "era", "options": ["1990s", "2000s"], "acknowledgement": "Noted: you like Heat."},
     "template_reply.j2": {"items": [ITEM], "understood": "you like Heat", "degraded": [], "ambiguous": []},
     "writer_system.j2": {},
-    "writer_user.j2": {"items": [ITEM], "understood": "you like Heat", "feedback": ""},
+    "writer_user.j2": {
+        "card": {**ITEM, "wish": "like Heat", "genres": ["Crime"], "directors": ["Michael Mann"], "cast": [],
+                 "overview": "A cab driver's night.", "keywords": []},
+        "task": "blurb",
+        "feedback": "",
+        "extra": "Heat (1995)",
+    },
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.agent import Recommender
+from bot.recommender import Recommender
 from bot.session_store import SqliteSessionStore
 from bot.settings import Settings
 from tools.engine import Toolbox

@@ -5,7 +5,6 @@ the graph at the session's test graph server (database ``parley_test``, already 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,19 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from bot.reliability.local_server import free_port
 from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import CFModels
-from retrieval.graph_server import EmbeddedGraphServer
+from retrieval.graph import EmbeddedGraphServer
 from retrieval.vectors import VectorStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def write_catalogue(directory: Path, item_ids: set[int]) -> Path:
@@ -49,7 +43,7 @@ class ServedState:
 
     def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "cli", *args],
             cwd=ROOT,
             env={**self.env, **env},
             capture_output=True,
@@ -96,7 +90,7 @@ def build_state(
 
 
 class ServeProcess:
-    """``python -m bot.cli serve`` on a free loopback port; ``kill()`` sends SIGKILL."""
+    """``python -m cli serve`` (``parley serve``) on a free loopback port; ``kill()`` sends SIGKILL."""
 
     def __init__(self, state: ServedState, log: Path) -> None:
         self.state = state
@@ -108,7 +102,7 @@ class ServeProcess:
     def start(self, timeout: float = 240) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "cli", "serve", "--port", str(self.port)],
                 cwd=ROOT,
                 env=self.state.env,
                 stdout=out,

@@ -8,11 +8,11 @@ import contextlib
 import pytest
 from fastapi.testclient import TestClient
 
-import retrieval.graph
-from bot.agent import Recommender
+import retrieval.graph.store
+from bot.recommender import Recommender
+from bot.reliability.hostile_checks import poster, prompt_markers, run_http, run_python, store_counts
+from bot.reliability.hostile_corpus import CYPHER, corpus, sample
 from retrieval.errors import GraphQueryError
-from tests.reliability.hostile_checks import poster, prompt_markers, run_http, run_python, store_counts
-from tests.reliability.hostile_corpus import CYPHER, corpus, sample
 from tools.engine import Toolbox
 from tools.kg_lookup import KgLookupArgs
 
@@ -46,6 +46,7 @@ def test_the_corpus_is_large_deterministic_and_covers_every_category() -> None:
     assert len(picked) == SAMPLE and {i.category for i in picked} == categories
 
 
+@pytest.mark.slow
 def test_python_api_survives_the_sample(recommender: Recommender, toolbox: Toolbox) -> None:
     before = _counts(toolbox)
     tally = run_python(recommender, sample(SAMPLE), prompt_markers())
@@ -54,6 +55,7 @@ def test_python_api_survives_the_sample(recommender: Recommender, toolbox: Toolb
     assert _counts(toolbox) == before
 
 
+@pytest.mark.slow
 def test_http_api_survives_the_sample(client: TestClient, toolbox: Toolbox) -> None:
     post = poster(client)
     before = _counts(toolbox)
@@ -118,7 +120,7 @@ def test_a_write_past_the_guard_is_discarded_by_the_server(
     """Layers 2 and 3 of ``run_read`` (READ transaction, always rolled back) without the lexical guard."""
     graph = toolbox.stores.graph()
     before = _counts(toolbox)
-    monkeypatch.setattr(retrieval.graph, "check_read_only", lambda query: None)
+    monkeypatch.setattr(retrieval.graph.store, "check_read_only", lambda query: None)
     # Neo4j refuses the write in a READ transaction; ArcadeDB runs it, then rolls it back
     with contextlib.suppress(GraphQueryError):
         graph.run_read("CREATE (x:Movie {item_id: -7, title: 'pwned'}) RETURN x.item_id AS i")

@@ -2,43 +2,29 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
-from bot.agent import Recommender
+from bot.recommender import Recommender
+from bot.reliability.load_run import run_load
+from bot.reliability.local_server import LocalServer
 from bot.settings import Settings
 from bot.ui.api import build_api
 from bot.ui.limits import RateLimiter
 from bot.ui.sessions import SessionPool
-from tests.reliability.load_run import run_load
-from tests.reliability.served_state import free_port
 
 
 @pytest.fixture(scope="module")
 def live_url(recommender: Recommender, web_settings: Settings) -> Iterator[str]:
     from bot.ui import build_app
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(recommender, web_settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the web app did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(15)
+    with LocalServer(build_app(recommender, web_settings), log_level="warning") as url:
+        yield url
 
 
+@pytest.mark.slow
 def test_concurrent_sessions_no_errors_no_leaks(live_url: str) -> None:
     report = run_load(live_url, sessions=10, turns=3, max_seconds=240)
     print(report.summary())

@@ -19,22 +19,24 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.agent import Recommender
 from bot.llm.openai_compat import OpenAICompatible
+from bot.recommender import Recommender
+from bot.reliability.local_server import free_port
 from bot.session_store import SqliteSessionStore
 from bot.settings import Settings
 from bot.types import Reply
 from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import CFModels
-from retrieval.graph_server import EmbeddedGraphServer
+from retrieval.graph import EmbeddedGraphServer
 from retrieval.vectors import VectorStore
 from tests.fixtures.graph import TEST_DATABASE
-from tests.reliability.served_state import DATA, ServedState, ServeProcess, build_state, free_port
+from tests.reliability.served_state import DATA, ServedState, ServeProcess, build_state
 from tools.engine import Toolbox
 from tools.errors import StoreUnavailableError
 from tools.stores import StoreConfig, Stores
 
 HEAT, COLLATERAL, INSIDER, ALIEN = 6, 8798, 3006, 1214
+pytestmark = pytest.mark.slow  # real processes killed and restarted: minutes
 
 
 # -- the graph server killed mid-session ------------------------------------------------------------

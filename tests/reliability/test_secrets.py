@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.agent import Recommender
-from bot.cli import build_parser
 from bot.doctor import run_doctor
+from bot.recommender import Recommender
 from bot.settings import Settings, store_config
-from retrieval.graph import GraphStore
-from retrieval.graph_server import EmbeddedGraphServer
+from cli.main import build_parser
+from retrieval.graph import EmbeddedGraphServer, GraphStore
 from tests.fixtures.graph import TEST_DATABASE
 from tools.stores import Stores
 
@@ -42,6 +41,7 @@ def test_settings_never_show_the_password() -> None:
     assert settings.neo4j_password is not None and settings.neo4j_password.get_secret_value() == SECRET
 
 
+@pytest.mark.slow  # the whole doctor, twice
 def test_doctor_never_prints_the_password(
     graph_server: EmbeddedGraphServer,
     graph_store: GraphStore,

@@ -275,3 +275,40 @@ def test_fingerprint_tracks_the_files(tmp_path: Path) -> None:
 def test_fingerprint_of_the_bundle_is_stable() -> None:
     data = Path(__file__).resolve().parents[2] / "data"
     assert catalogue_fingerprint(data) == catalogue_fingerprint(data)
+
+
+# --- optional item columns: runtime and original language ------------------------------------
+
+
+def test_runtime_and_language_are_optional_columns(tmp_path: Path) -> None:
+    without = load_catalogue(write(tmp_path / "without"))
+    assert without.items[1].runtime is None and without.items[1].language == ""
+    items = (
+        "item_id,title,year,genres,imdb_id,tmdb_id,overview,runtime,language\n"
+        "1,Heat,1995,Action|Crime|Thriller,tt0113277,949,A crew of thieves.,170,EN\n"
+        "2,The Graduate,1967,Comedy|Drama,tt0061722,37247,,,\n"
+    )
+    ratings = "user_id,item_id,rating,timestamp\n1,1,4.0,964982703\n"
+    facts = "item_id,relation,value\n1,director,Michael Mann\n"
+    loaded = load_catalogue(write(tmp_path / "with", items=items, ratings=ratings, facts=facts, tags=None))
+    assert (loaded.items[1].runtime, loaded.items[1].language) == (170, "en")
+    assert (loaded.items[2].runtime, loaded.items[2].language) == (None, "")
+
+
+@pytest.mark.parametrize("value", ["long", "0", "-5", "1.5"])
+def test_a_bad_runtime_is_named_with_its_line(tmp_path: Path, value: str) -> None:
+    items = (
+        "item_id,title,year,genres,imdb_id,tmdb_id,overview,runtime\n"
+        "1,Heat,1995,Action,tt0113277,949,,170\n"
+        f"2,The Graduate,1967,Drama,tt0061722,37247,,{value}\n"
+    )
+    err = error_of(write(tmp_path, items=items, ratings="user_id,item_id,rating,timestamp\n", tags=None,
+                         facts="item_id,relation,value\n"))
+    assert_error(err, "items.csv", 3, "runtime")
+
+
+def test_the_bundled_catalogue_knows_runtimes(bundled_catalogue: Catalogue) -> None:
+    heat = bundled_catalogue.items[6]
+    assert heat.runtime == 170
+    known = sum(1 for item in bundled_catalogue.items.values() if item.runtime)
+    assert known >= 4500

@@ -20,6 +20,7 @@ ALGOS: tuple[Algo, ...] = ("svd", "knn")
 
 @pytest.fixture(scope="module")
 def cf_models(bundled_catalogue: Catalogue) -> CFModels:
+    """Trained on the whole bundled catalogue (a minute on 2 cores): its tests are marked slow."""
     return CFModels.train(bundled_catalogue, params=CFParams(seed=0))
 
 
@@ -50,6 +51,7 @@ def _genre_taste(catalogue: Catalogue) -> tuple[list[int], list[int], set[int], 
     return crime_fans, musical_fans, crime & popular, musical & popular
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algo", ["svd", "knn"])
 def test_predictions_follow_genre_taste(
     cf_models: CFModels, bundled_catalogue: Catalogue, algo: Algo
@@ -72,6 +74,7 @@ def test_predictions_follow_genre_taste(
     assert np.mean(crime_gaps) - np.mean(musical_gaps) > 0.1
 
 
+@pytest.mark.slow
 def test_held_out_rmse_is_sane(cf_models: CFModels) -> None:
     metrics = cf_models.metrics
     assert 0.7 < metrics["svd_rmse"] < 0.9
@@ -80,6 +83,7 @@ def test_held_out_rmse_is_sane(cf_models: CFModels) -> None:
     assert metrics["n_test"] == pytest.approx(10084, abs=1)
 
 
+@pytest.mark.slow
 def test_neighbours_and_priors(cf_models: CFModels, bundled_catalogue: Catalogue) -> None:
     top = cf_models.neighbours(TOY_STORY, 5)
     assert TOY_STORY_2 in [item for item, _ in top]
@@ -100,6 +104,7 @@ def test_neighbours_and_priors(cf_models: CFModels, bundled_catalogue: Catalogue
     assert cf_models.items.raw(cf_models.item_inner(TOY_STORY)) == TOY_STORY
 
 
+@pytest.mark.slow
 def test_unknown_ids_cannot_be_scored(cf_models: CFModels) -> None:
     with pytest.raises(CannotScoreError):
         cf_models.predict_user(1, 999_999_999)
@@ -107,6 +112,7 @@ def test_unknown_ids_cannot_be_scored(cf_models: CFModels) -> None:
         cf_models.predict_user(999_999, TOY_STORY)
 
 
+@pytest.mark.slow
 def test_reload_gives_identical_predictions(cf_models: CFModels, saved_dir: Path) -> None:
     loaded = CFModels.load(saved_dir, expect_fingerprint=cf_models.fingerprint)
     rng = np.random.default_rng(0)
@@ -125,6 +131,7 @@ def test_reload_gives_identical_predictions(cf_models: CFModels, saved_dir: Path
     assert np.array_equal(loaded.svd.qi, cf_models.svd.qi)
 
 
+@pytest.mark.slow
 def test_manifest_records_what_was_trained(saved_dir: Path, bundled_catalogue: Catalogue) -> None:
     manifest = json.loads((saved_dir / "manifest.json").read_text())
     assert manifest["fingerprint"] == ratings_fingerprint(bundled_catalogue.ratings)
@@ -148,6 +155,7 @@ def test_missing_model_dir_is_store_unavailable(tmp_path: Path) -> None:
     assert info.value.store == "cf"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncate_arrays", "delete_arrays", "garble_manifest", "other_ratings"])
 def test_corrupt_model_dir_is_store_unavailable(saved_dir: Path, tmp_path: Path, damage: str) -> None:
     target = tmp_path / "model"

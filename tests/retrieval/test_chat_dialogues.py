@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.chat_dialogues import ChatDialogues, chat_words
-from retrieval.chat_mentions import ChatMentions
+from retrieval.chats import ChatDialogues, ChatMentions, chat_words
 
 WORDS = {
     "d1": frozenset({"scary", "clowns"}),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
-from retrieval.chat_mentions import ChatMentions
+from retrieval.chats import ChatMentions, corpus_of
 
 # d1: seeker names 6 (Heat), recommender names 858 and 16; d2: seeker 6, recommender 858;
 # d3: recommender 16 only
@@ -51,6 +53,26 @@ def test_load_reads_the_file_and_an_absent_file_is_empty(tmp_path: Path) -> None
 def test_bundled_file_covers_the_redial_development_half() -> None:
     chats = ChatMentions.load(Path(__file__).resolve().parents[2] / "data")
     assert chats.n_dialogues >= 600
-    assert all(d.startswith("redial:") for d in chats.mentioned_in)
+    assert all(d.startswith(("redial:", "inspired:")) for d in chats.mentioned_in)
     top = [item for item, _ in chats.recommended().most_common(50)]
     assert 122904 in top  # Deadpool (2016), one of the most recommended films in ReDial
+    assert chats.corpora == "INSPIRED, ReDial"
+
+
+def test_bundled_file_holds_no_evaluation_dialogue_under_another_id() -> None:
+    """Every dialogue of ReDial's test split (ids from 20001) in the file is one of the development
+    half (a replay leaves it out by that id), every INSPIRED one is of the development split, and the
+    rest are ReDial training dialogues (IARD): none of the halves kept aside for evaluation."""
+    data = Path(__file__).resolve().parents[2] / "data"
+    chats = ChatMentions.load(data)
+    redial_dev = {
+        f"redial:{json.loads(line)['conversationId']}"
+        for line in (data / "dev" / "redial" / "dev_half.jsonl").read_text(encoding="utf-8").splitlines()
+    }
+    with (data / "dev" / "inspired" / "dialog_data" / "dev.tsv").open(encoding="utf-8", newline="") as f:
+        inspired_dev = {f"inspired:{row['dialog_id']}" for row in csv.DictReader(f, delimiter="\t")}
+    test_split = {d for d in chats.mentioned_in if d.startswith("redial:") and int(d[7:]) >= 20001}
+    assert test_split == redial_dev & set(chats.mentioned_in)
+    assert {d for d in chats.mentioned_in if d.startswith("inspired:")} <= inspired_dev
+    assert len(set(chats.mentioned_in) - redial_dev - inspired_dev) >= 250  # IARD, ReDial training split
+    assert {corpus_of("redial:1"), corpus_of("inspired:x"), corpus_of("d1")} == {"ReDial", "INSPIRED"}

@@ -9,9 +9,7 @@ import pytest
 
 from retrieval.catalogue_types import Catalogue, Fact, Item
 from retrieval.errors import GraphQueryError, StoreUnavailableError
-from retrieval.graph import GraphStore
-from retrieval.graph_load import describe
-from retrieval.graph_server import EmbeddedGraphServer
+from retrieval.graph import EmbeddedGraphServer, GraphStore, describe
 from tests.fixtures.catalogue import MICHAEL_MANN
 
 HEAT, COLLATERAL, THE_INSIDER = 6, 8798, 3006
@@ -255,7 +253,7 @@ def test_run_read_rolls_back_even_past_the_guard(
 ) -> None:
     scratch_graph.load(small_catalogue.subset({HEAT, COLLATERAL}))
     before = scratch_graph.counts()
-    monkeypatch.setattr("retrieval.graph.check_read_only", lambda query: None)  # layer 1 off
+    monkeypatch.setattr("retrieval.graph.store.check_read_only", lambda query: None)  # layer 1 off
     rows = scratch_graph.run_read("CREATE (m:Movie {item_id: -1, title: 'ghost'}) RETURN m.item_id AS id")
     assert rows == [{"id": -1}]  # ArcadeDB ran the write inside the READ transaction ...
     assert scratch_graph.counts() == before  # ... and the rollback discarded it

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.errors import GraphQueryError
-from retrieval.graph_readonly import check_read_only
+from retrieval.graph import check_read_only
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,7 @@ import pytest
 
 from retrieval.catalogue_types import Catalogue, Fact, Item
 from retrieval.errors import GraphQueryError, GraphServerError, StoreUnavailableError
-from retrieval.graph import GraphStore
-from retrieval.graph_process import pid_alive
-from retrieval.graph_server import EmbeddedGraphServer
+from retrieval.graph import EmbeddedGraphServer, GraphStore, pid_alive
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 180  # generous: CI machines with 2 busy cores start the JVM slowly
@@ -174,7 +172,7 @@ def test_second_instance_adopts_and_only_the_owner_stops(tmp_path: Path) -> None
 def test_server_left_running_by_another_process_is_reused(tmp_path: Path) -> None:
     root = tmp_path / "g"
     script = (
-        "import sys; from pathlib import Path; from retrieval.graph_server import EmbeddedGraphServer; "
+        "import sys; from pathlib import Path; from retrieval.graph.server import EmbeddedGraphServer; "
         f"s = EmbeddedGraphServer(Path(sys.argv[1]), stop_on_exit=False, start_timeout_s={START_TIMEOUT_S}); "
         "s.start(); print(s.pid, s.bolt_port)"
     )
@@ -207,7 +205,7 @@ def test_explicit_password_is_kept_and_a_lost_one_is_reported(tmp_path: Path) ->
 def test_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
     root = tmp_path / "g"
     script = (
-        "import os, signal, sys; from pathlib import Path; from retrieval.graph_server import EmbeddedGraphServer; "
+        "import os, signal, sys; from pathlib import Path; from retrieval.graph.server import EmbeddedGraphServer; "
         f"s = EmbeddedGraphServer(Path(sys.argv[1]), start_timeout_s={START_TIMEOUT_S}); "
         "s.start(); print(s.pid, flush=True); os.kill(os.getpid(), signal.SIGKILL)"
     )
@@ -217,3 +215,37 @@ def test_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
     assert done.returncode == -signal.SIGKILL, done.stderr
     pid = int(done.stdout.split()[0])
     wait_dead(pid, timeout_s=30)  # no atexit ran: the kernel's parent-death signal stopped it
+
+
+def test_attach_adopts_a_live_server_and_never_starts_one(tmp_path: Path) -> None:
+    root = tmp_path / "g"
+    assert EmbeddedGraphServer(root).attach() is False
+    assert not root.exists()  # nothing started, nothing written
+    with EmbeddedGraphServer(root, start_timeout_s=START_TIMEOUT_S) as owner:
+        other = EmbeddedGraphServer(root)
+        assert other.attach() is True
+        assert other.pid == owner.pid and other.bolt_port == owner.bolt_port
+        other.stop()  # `parley graph stop`: an attached server is stopped too
+        assert owner.pid is not None
+        wait_dead(owner.pid)
+    assert EmbeddedGraphServer(root).attach() is False
+
+
+def test_a_picked_port_taken_before_the_jvm_binds_it_is_picked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two checkouts starting at once: the port one picked is bound by the other before its JVM
+    listens. With ports left to pick (0), the server starts on fresh ones instead of failing."""
+    import retrieval.graph.process as process_module
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        picks = iter([busy])  # the first pick is the port the "other checkout" now holds
+        real_free_port = process_module.free_port
+        monkeypatch.setattr(process_module, "free_port", lambda: next(picks, None) or real_free_port())
+        with EmbeddedGraphServer(tmp_path / "g", start_timeout_s=START_TIMEOUT_S) as server:
+            assert server.is_ready()
+            assert server.bolt_port != busy
+            assert json.loads((tmp_path / "g" / "server.json").read_text())["bolt_port"] == server.bolt_port

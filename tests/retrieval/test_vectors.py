@@ -9,10 +9,14 @@ import pytest
 from chromadb.config import Settings
 
 from retrieval.catalogue_types import Catalogue, entity_key
-from retrieval.embeddings import EmbeddingCache, MiniLMEmbeddingFunction
 from retrieval.errors import StoreUnavailableError
-from retrieval.vector_docs import catalogue_documents
-from retrieval.vectors import VectorStore, build_where
+from retrieval.vectors import (
+    EmbeddingCache,
+    MiniLMEmbeddingFunction,
+    VectorStore,
+    build_where,
+    catalogue_documents,
+)
 from tests.fixtures.vectors import SHIPPED_EMBEDDINGS, start_chroma_server
 
 TOY_STORY = 1
@@ -124,7 +128,7 @@ def test_embedding_cache_avoids_recomputation(small_catalogue: Catalogue, tmp_pa
 
 def test_shipped_embeddings_cover_the_bundled_catalogue(bundled_catalogue: Catalogue) -> None:
     """data/embeddings is current: rerun scripts/precompute_embeddings.py when this fails."""
-    from retrieval.embeddings import content_key
+    from retrieval.vectors import content_key
 
     cache = EmbeddingCache(None, seeds=[SHIPPED_EMBEDDINGS])
     docs = catalogue_documents(bundled_catalogue)

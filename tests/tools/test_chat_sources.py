@@ -3,12 +3,12 @@ wanted genres, the held-out dialogue."""
 
 from __future__ import annotations
 
-from retrieval.chat_dialogues import ChatDialogues
-from retrieval.chat_mentions import ChatMentions
-from tools.chat_sources import ChatCoSource, ChatPriorSource, ChatSimilarSource
+from retrieval.chats import ChatDialogues, ChatMentions
 from tools.item_table import ItemRow, ItemTable
-from tools.profile import PreferenceProfile
+from tools.profile import PreferenceProfile, RankingContext
+from tools.sources import ChatCoSource, ChatPriorSource, ChatSimilarSource
 
+HELD_OUT = RankingContext(held_out_dialogue="d1")
 ROWS = {
     6: ItemRow(6, "Heat", 1995, frozenset({"Crime", "Action"}), popularity=102),
     16: ItemRow(16, "Casino", 1995, frozenset({"Crime"}), popularity=80),
@@ -44,7 +44,7 @@ def test_prior_respects_exclusions_genres_and_the_held_out_dialogue() -> None:
     prior, _ = _sources()
     assert [s.item_id for s in prior.candidates(PreferenceProfile(rejected=(1,)), 10)] == [858, 16]
     assert [s.item_id for s in prior.candidates(PreferenceProfile(genres_in=("Crime",)), 10)] == [858, 16]
-    held_out = prior.candidates(PreferenceProfile(held_out_dialogue="d1"), 10)
+    held_out = prior.candidates(PreferenceProfile(), 10, HELD_OUT)
     assert {s.item_id: s.evidence[0].facts["n_dialogues"] for s in held_out} == {1: 2, 858: 1, 16: 1}
 
 
@@ -57,7 +57,7 @@ def test_co_mentions_follow_the_liked_movies() -> None:
     assert "Heat" in found[0].evidence[0].summary
     # leaving d1 out, Toy Story was never recommended next to Heat
     assert [
-        s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,), held_out_dialogue="d1"), 10)
+        s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,)), 10, HELD_OUT)
     ] == [858]
     # a liked movie is never its own candidate, and seen ones are excluded
     assert [s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,), seen=(858,)), 10)] == [1]
@@ -89,5 +89,5 @@ def test_similar_chats_respect_exclusions_genres_and_the_held_out_dialogue() -> 
     assert [
         s.item_id for s in similar.candidates(PreferenceProfile(**base, genres_in=("Animation",)), 10)
     ] == [1]
-    held_out = similar.candidates(PreferenceProfile(**base, held_out_dialogue="d1"), 10)
+    held_out = similar.candidates(PreferenceProfile(**base), 10, HELD_OUT)
     assert [(s.item_id, s.evidence[0].facts["n_dialogues"]) for s in held_out] == [(858, 1)]

@@ -9,7 +9,7 @@ from tools.base import Evidence
 from tools.item_table import ItemRow, ItemTable
 from tools.kg_lookup import path_evidence
 from tools.profile import PreferenceProfile
-from tools.ranker import Ranker, RankerWeights
+from tools.ranking import Ranker, RankerWeights
 from tools.scorers.base import ScoredItem
 
 GENRES = ("Action", "Comedy", "Crime", "Drama", "Horror", "Sci-Fi")
@@ -29,7 +29,7 @@ class ListSource:
         self.name = name
         self.ids = ids
 
-    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
+    def candidates(self, profile: PreferenceProfile, k: int, context: object = None) -> list[ScoredItem]:
         return [ScoredItem(i, float(len(self.ids) - n), [_evidence(self.name)]) for n, i in enumerate(self.ids)][:k]
 
 

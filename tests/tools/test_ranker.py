@@ -5,11 +5,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from retrieval.catalogue_types import Catalogue
 from retrieval.errors import StoreUnavailableError
 from tests.fixtures.catalogue import HAND_PICKED, KATHRYN_BIGELOW, MICHAEL_MANN
 from tests.fixtures.tools import ToolSet
 from tools.profile import PreferenceProfile
-from tools.ranker import Ranker, violates
+from tools.ranking import Ranker
 from tools.scorers.base import ScoredItem
 
 POOL = sorted(HAND_PICKED)
@@ -38,20 +39,59 @@ def profiles(draw: st.DrawFn) -> PreferenceProfile:
     )
 
 
+def broken_constraint(catalogue: Catalogue, item_id: int, profile: PreferenceProfile) -> str | None:
+    """The test's own reading of the hard constraints, straight from the catalogue's items and facts
+    (not from ``tools.ranking`` or the item table): the constraint ``item_id`` breaks, or None."""
+    mentioned = {*profile.liked_items, *profile.disliked_items, *profile.seen, *profile.rejected}
+    if item_id in mentioned | set(profile.recommended):
+        return "already mentioned or recommended"
+    item = catalogue.items[item_id]
+    if profile.year_min is not None and (item.year is None or item.year < profile.year_min):
+        return f"{item.year} is before {profile.year_min}"
+    if profile.year_max is not None and (item.year is None or item.year > profile.year_max):
+        return f"{item.year} is after {profile.year_max}"
+    if set(item.genres) & set(profile.genres_out):
+        return f"genres {item.genres} include an excluded one"
+    people = {
+        " ".join(fact.value.lower().split())
+        for fact in catalogue.facts
+        if fact.item_id == item_id and fact.relation in ("director", "cast")
+    }
+    if people & set(profile.disliked_people):
+        return f"made by or starring {sorted(people & set(profile.disliked_people))}"
+    return None
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(profile=profiles(), k=st.integers(1, 10), diversify=st.booleans())
-def test_ranker_invariants(toolset: ToolSet, profile: PreferenceProfile, k: int, diversify: bool) -> None:
+def test_ranker_invariants(
+    toolset: ToolSet, small_catalogue: Catalogue, profile: PreferenceProfile, k: int, diversify: bool
+) -> None:
     result = toolset.ranker.rank(profile, k=k, diversify=diversify)
     ids = [item.item_id for item in result.items]
     assert len(ids) <= k
     assert len(ids) == len(set(ids))
-    excluded = profile.excluded_items
     for item in result.items:
-        row = toolset.items.get(item.item_id)
-        assert row is not None
-        assert violates(row, profile, excluded) is None
+        assert item.item_id in small_catalogue.items
+        assert broken_constraint(small_catalogue, item.item_id, profile) is None, item.title
         assert item.evidence
     assert result.degraded == []
+
+
+def test_the_constraint_oracle_reads_the_catalogue(small_catalogue: Catalogue) -> None:
+    """The oracle itself, on known rows: Heat (1995; Action, Crime, Thriller; Michael Mann, Al Pacino)."""
+    assert broken_constraint(small_catalogue, 6, PreferenceProfile()) is None
+    for profile in (
+        PreferenceProfile(seen=(6,)),
+        PreferenceProfile(recommended=(6,)),
+        PreferenceProfile(year_min=1996),
+        PreferenceProfile(year_max=1994),
+        PreferenceProfile(genres_out=("Crime",)),
+        PreferenceProfile(disliked_people=("michael mann",)),
+        PreferenceProfile(disliked_people=("al pacino",)),
+    ):
+        assert broken_constraint(small_catalogue, 6, profile) is not None, profile
+    assert broken_constraint(small_catalogue, 6, PreferenceProfile(year_min=1995, year_max=1995)) is None
 
 
 def test_disliked_person_never_returned(toolset: ToolSet) -> None:
@@ -81,7 +121,7 @@ def test_franchise_diversity(toolset: ToolSet) -> None:
 class BrokenSource:
     name = "kg"
 
-    def candidates(self, profile: PreferenceProfile, k: int) -> list[ScoredItem]:
+    def candidates(self, profile: PreferenceProfile, k: int, context: object = None) -> list[ScoredItem]:
         raise StoreUnavailableError("graph", "server down")
 
 

@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from bot.agent import Recommender
+from bot.recommender import Recommender
 from bot.session_store import SqliteSessionStore
 from bot.settings import Settings
 from tools.engine import Toolbox

@@ -127,7 +127,7 @@ def test_html_in_a_message_is_never_returned_as_markup(client: TestClient) -> No
     assert "<script" not in reply_response.text
     assert "<img" not in reply_response.text
     assert "<" not in reply_response.text  # escaped as \u003c: the same data once decoded
-    assert "<script>" in reply_response.json()["profile"]["mood"]
+    assert "<script>" in reply_response.json()["profile"]["description"]
 
 
 def test_widget_script_page_headers_and_cors(client: TestClient) -> None:
@@ -174,9 +174,9 @@ def test_sessions_are_isolated(client: TestClient) -> None:
 
 
 def test_serve_subcommand_and_settings() -> None:
-    from bot.cli import build_parser
     from bot.settings import Settings
     from bot.ui.app import allowed_origins, frame_ancestors
+    from cli.main import build_parser
 
     args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8123"])
     assert (args.host, args.port, args.func.__name__) == ("0.0.0.0", 8123, "cmd_serve")

@@ -34,9 +34,12 @@ ARGS = [
 ]
 TURN_TIMEOUT_MS = 90_000
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-)
+pytestmark = [
+    pytest.mark.slow,  # a real browser
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
+]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (dev extra)")
 
 

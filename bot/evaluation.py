@@ -1,0 +1,157 @@
+"""The recommender's evaluation interface: what only the evaluation needs, kept off the chat API.
+
+Obtained as ``recommender.evaluation()``. It ranks a given dialogue state without a conversation
+(one of ``RANKERS``: the fused ranker and its baselines), ranks for several rankers from one
+gathering (``rank_all``; the two halves apart: ``gather`` the sources' lists once, ``fuse`` them
+under any weights, for the replay and weight tuning), lists the catalogue and gives an item's facts
+as plain data for metrics and simulated users. ``held_out_dialogue`` (corpus replay, e.g. ``"redial:20001"``) is a parameter
+of the ranking request: that chat dialogue is left out of the conversation sources, so a replayed
+dialogue is never scored with its own answers.
+
+Extending it: a new evaluation-only operation is a method here that reads ``self.toolbox``
+(sources, ranker, item table); nothing in the chat path calls this module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.reasons import to_recommendations
+from bot.sanitise import InvalidInputError
+from bot.state import DialogueState
+from bot.types import Recommendation
+from tools.engine import RANKER_NAMES
+from tools.profile import RankingContext
+from tools.ranking import Gathered, LearnedFusion, Ranker, RankerWeights, pool_features, train_fusion
+
+if TYPE_CHECKING:
+    from bot.recommender import Recommender
+
+__all__ = ["KEEP_FUSION", "Evaluation", "Gathered", "LearnedFusion", "RankerWeights", "train_fusion"]
+KEEP_FUSION = "keep"  # fuse with the recommender's own fusion (learned when its catalogue has a model)
+
+
+class Evaluation:
+    """Ranking and catalogue access for evaluation (``parley-eval``), over one recommender's tools."""
+
+    RANKERS: tuple[str, ...] = RANKER_NAMES
+
+    def __init__(self, recommender: Recommender) -> None:
+        self.recommender = recommender
+        self.toolbox = recommender.toolbox
+
+    def catalogue_ids(self) -> list[int]:
+        """Every catalogue item id, ascending."""
+        return sorted(self.toolbox.items.rows)
+
+    def facts(self, item_id: int) -> dict[str, Any]:
+        """``item_facts`` as plain data ({} when the item is not in the catalogue): the shape the
+        metrics and the simulated user read fields from by name."""
+        found = self.recommender.item_facts(item_id)
+        return found.model_dump() if found is not None else {}
+
+    def _check(self, rankers: tuple[str, ...]) -> None:
+        unknown = [r for r in rankers if r not in self.RANKERS]
+        if unknown:
+            raise InvalidInputError(f"unknown ranker {unknown[0]!r}; choose from {', '.join(self.RANKERS)}")
+
+    def rank(self, state: DialogueState, k: int = 10, ranker: str = "fused") -> list[Recommendation]:
+        """Rank for a given state with one of ``RANKERS`` (baselines for evaluation)."""
+        self._check((ranker,))
+        result = self._ranker(ranker).rank(
+            state.to_profile(), k=k, only=self.toolbox.ranker_sources(ranker), diversify=ranker == "fused"
+        )
+        return to_recommendations(result)
+
+    def rank_all(
+        self,
+        state: DialogueState,
+        k: int = 10,
+        rankers: tuple[str, ...] = RANKER_NAMES,
+        held_out_dialogue: str | None = None,
+    ) -> dict[str, list[Recommendation]]:
+        """``rank`` for several rankers at once: the sources are asked once and their lists fused per
+        ranker (the baselines are subsets of the fused ranker's sources; graph explanations are
+        looked up for the fused ranker only). The same items as ``rank`` for each.
+
+        ``held_out_dialogue``: that chat dialogue is left out of the conversation sources."""
+        self._check(rankers)
+        gathered = self.gather(state, held_out_dialogue)
+        return {name: self.fuse(state, gathered, k, name) for name in rankers}
+
+    # -- gather once, fuse under any weights (the replay, weight tuning) ----------------------------
+
+    @property
+    def weights(self) -> RankerWeights:
+        """The fusion weights this recommender ranks with (``Settings.ranker_weights``)."""
+        return self.toolbox.ranker.weights
+
+    def gather(
+        self,
+        state: DialogueState,
+        held_out_dialogue: str | None = None,
+        every_source: bool = False,
+        pool: int | None = None,
+    ) -> Gathered:
+        """Every source's candidate list for a state, asked once (the expensive half of ranking), to
+        fuse with ``fuse`` as often as needed. ``every_source`` asks the switched-off sources too
+        (weight tuning may switch them on), for ``pool`` candidates each (default: the weights'
+        pool). A source that fails is named in ``degraded``, with its error in ``timings``."""
+        return self.toolbox.ranker.gather(
+            state.to_profile(),
+            context=RankingContext(held_out_dialogue=held_out_dialogue),
+            switched_off=every_source,
+            pool=pool,
+        )
+
+    def fuse(
+        self,
+        state: DialogueState,
+        gathered: Gathered,
+        k: int = 10,
+        ranker: str = "fused",
+        weights: RankerWeights | None = None,
+        explain: bool = True,
+        fusion: LearnedFusion | str | None = KEEP_FUSION,
+    ) -> list[Recommendation]:
+        """The gathered lists fused as ``ranker`` ranks (its sources only; diversity, and graph
+        explanations when ``explain``, for the fused ranker) under ``weights`` (default: the
+        recommender's): each list cut to the weights' pool, switched-off sources left out. With the
+        default weights, the items ``rank`` gives. ``fusion`` (fused ranker only; the baselines fuse
+        by RRF): the recommender's own (``KEEP_FUSION``), a learned model, or None for RRF."""
+        self._check((ranker,))
+        fusing = self._ranker(ranker, fusion)
+        fusing = fusing if weights is None else fusing.with_weights(weights)
+        found = self._found(gathered, ranker, fusing)
+        fused = ranker == "fused"
+        result = fusing.fuse(state.to_profile(), found, k, diversify=fused, explain=fused and explain)
+        return to_recommendations(result)
+
+    def candidate_features(self, state: DialogueState, gathered: Gathered) -> tuple[list[int], Any]:
+        """(candidate item ids, their feature rows): what the learned fusion scores for the fused
+        ranker (``tools.ranking.features``; the training of ``parley-eval train-fusion``)."""
+        fusing = self.toolbox.ranker
+        profile = state.to_profile()
+        return pool_features(
+            self.toolbox.items, profile, fusing.candidates(profile, self._found(gathered, "fused", fusing))
+        )
+
+    def _ranker(self, ranker: str, fusion: LearnedFusion | str | None = KEEP_FUSION) -> Ranker:
+        own = self.toolbox.ranker
+        if ranker != "fused":
+            return own.with_fusion(None)
+        return (
+            own
+            if fusion == KEEP_FUSION
+            else own.with_fusion(fusion if isinstance(fusion, LearnedFusion) else None)
+        )
+
+    def _found(self, gathered: Gathered, ranker: str, fusing: Ranker) -> dict[str, Any]:
+        """The gathered lists a ranker fuses: its sources, switched-on ones, cut to the pool."""
+        only = self.toolbox.ranker_sources(ranker)
+        pool = fusing.weights.pool
+        return {
+            name: items[:pool]
+            for name, items in gathered.found.items()
+            if (only is None or name in only) and fusing.weights.weight(name) > 0.0
+        }

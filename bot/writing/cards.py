@@ -1,0 +1,102 @@
+"""Per-item fact cards: everything the LLM may say about one recommended item, nothing else of fact.
+
+A card holds the item's title, year, genres, directors, two or three top-billed cast, one or two
+sentences of overview (or its keywords when it has none), its reasons (how it relates to what the
+person liked) and the person's wish in their own words. The writer prompts from the card and the
+validator checks the blurb against the same card (``bot.writing.check``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from bot.types import Recommendation
+from tools.linking import fold
+from tools.stores import Stores
+
+CAST_ON_CARD = 3
+OVERVIEW_SENTENCES = 2
+OVERVIEW_CHARS = 320
+KEYWORDS_ON_CARD = 6
+REASONS_ON_CARD = 3
+
+
+class FactCard(BaseModel):
+    """One recommended item's facts, as the writer sees them."""
+
+    item_id: int
+    title: str
+    year: int | None = None
+    genres: list[str] = Field(default_factory=list)
+    directors: list[str] = Field(default_factory=list)
+    cast: list[str] = Field(default_factory=list)
+    overview: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    wish: str = ""  # the person's own words this turn
+
+    @property
+    def people(self) -> list[str]:
+        return [*self.directors, *self.cast]
+
+    def facts_text(self) -> str:
+        """The card's facts as one text (what claim words and names are checked against)."""
+        return " ".join(
+            [
+                self.title,
+                str(self.year or ""),
+                *self.genres,
+                *self.people,
+                self.overview,
+                *self.keywords,
+                *self.reasons,
+                self.wish,
+            ]
+        )
+
+    def folded(self) -> str:
+        return fold(self.facts_text())
+
+
+def first_sentences(text: str, n: int = OVERVIEW_SENTENCES, limit: int = OVERVIEW_CHARS) -> str:
+    """The first ``n`` sentences of ``text``, cut at a word boundary near ``limit`` characters."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    out = " ".join(sentences[:n]).strip()
+    if len(out) > limit:
+        out = out[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+    return out
+
+
+class CardBuilder:
+    """Builds fact cards from the catalogue (facts grouped once; cast in billing order)."""
+
+    def __init__(self, stores: Stores) -> None:
+        catalogue = stores.catalogue()
+        self.items = catalogue.items
+        self.facts: dict[int, dict[str, list[str]]] = {}
+        for fact in catalogue.facts:
+            by_relation = self.facts.setdefault(fact.item_id, {})
+            by_relation.setdefault(fact.relation, []).append(fact.value)
+
+    def card(self, recommendation: Recommendation, wish: str = "") -> FactCard:
+        item = self.items.get(recommendation.item_id)
+        facts = self.facts.get(recommendation.item_id, {})
+        overview = first_sentences(item.overview) if item is not None else ""
+        reasons = list(dict.fromkeys(r.text for r in recommendation.reasons))[:REASONS_ON_CARD]
+        return FactCard(
+            item_id=recommendation.item_id,
+            title=recommendation.title,
+            year=recommendation.year,
+            genres=list(recommendation.genres),
+            directors=facts.get("director", [])[:2],
+            cast=facts.get("cast", [])[:CAST_ON_CARD],
+            overview=overview,
+            keywords=[] if overview else facts.get("keyword", [])[:KEYWORDS_ON_CARD],
+            reasons=reasons,
+            wish=wish.strip()[:300],
+        )
+
+    def cards(self, recommendations: list[Recommendation], wish: str = "") -> list[FactCard]:
+        return [self.card(r, wish) for r in recommendations]

@@ -1,0 +1,189 @@
+"""The LLM writer: an opening line tied to the person's wish, then one short blurb per recommended
+item, each written from that item's fact card and validated against it (``PieceWriter``); a blurb
+that fails twice is replaced by that item's template line, the rest stays the LLM's. ``stream``
+yields each piece as soon as it has passed validation, then a ``WriteOutcome``. Without an LLM (or
+without recommendations) the reply is the template writer's, unchanged.
+
+Titles and years are inserted by code ("2. Collateral (2004) — ..."): the model never types them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from bot.llm.base import LLMBackend
+from bot.types import Recommendation
+from bot.writing.blurbs import Attempts, PieceWriter
+from bot.writing.cards import CardBuilder, FactCard
+from bot.writing.check import CardChecker
+from bot.writing.template import template_prefix, template_text, top_reasons
+from tools.linking import EntityIndex
+
+PieceKind = Literal["opening", "blurb", "why"]
+
+
+class Piece(BaseModel):
+    """One shown piece of a reply and who wrote it."""
+
+    kind: PieceKind
+    item_id: int | None = None
+    text: str
+    by: Literal["llm", "template"]
+    rejected: list[str] = Field(default_factory=list)  # problem kinds of the rejected drafts
+    reasons: list[str] = Field(default_factory=list)  # the validator's objections, for the trace
+
+
+class WriteOutcome(BaseModel):
+    text: str
+    pieces: list[Piece] = Field(default_factory=list)
+    cards: list[FactCard] = Field(default_factory=list)
+    error: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    first_text_ms: float | None = None
+
+    @property
+    def kind(self) -> Literal["llm", "mixed", "template"]:
+        by = {p.by for p in self.pieces if p.kind != "opening"} or {"template"}
+        return "llm" if by == {"llm"} else "template" if by == {"template"} else "mixed"
+
+    @property
+    def rejections(self) -> list[str]:
+        return [r for p in self.pieces for r in p.reasons]
+
+
+def item_line(n: int, rec: Recommendation, body: str) -> str:
+    year = f" ({rec.year})" if rec.year else ""
+    return f"{n}. {rec.title}{year} — {body}"
+
+
+def word_chunks(text: str) -> Iterator[str]:
+    """A validated piece in word-sized deltas (what a streaming client appends)."""
+    yield from (w for w in re.findall(r"\S+\s*|\s+", text) if w)
+
+
+class GroundedWriter:
+    """LLM writer with per-item validation; ``llm=None`` is the template writer."""
+
+    def __init__(
+        self,
+        llm: LLMBackend | None,
+        index: EntityIndex,
+        max_tokens: int = 320,
+        cards: CardBuilder | None = None,
+        genres: Iterable[str] = (),
+    ) -> None:
+        self.llm = llm
+        self.max_tokens = max_tokens
+        self.cards = cards
+        self.checker = CardChecker(index, genres)
+        self.pieces = PieceWriter(llm, self.checker, max_tokens) if llm is not None else None
+
+    def write(
+        self,
+        recommendations: list[Recommendation],
+        understood: str,
+        degraded: list[str],
+        ambiguous: list[str],
+        allowed_items: set[int],
+        wish: str = "",
+    ) -> tuple[str, str, list[str]]:
+        """(text, "llm" | "mixed" | "template", the validator's objections to rejected drafts)."""
+        outcome = WriteOutcome(text="")
+        for event in self.stream(recommendations, understood, degraded, ambiguous, allowed_items, wish):
+            if isinstance(event, WriteOutcome):
+                outcome = event
+        return outcome.text, outcome.kind, outcome.rejections
+
+    def stream(
+        self,
+        recommendations: list[Recommendation],
+        understood: str,
+        degraded: list[str],
+        ambiguous: list[str],
+        allowed_items: set[int],
+        wish: str = "",
+    ) -> Iterator[str | WriteOutcome]:
+        """Text deltas of the reply as each piece passes validation, then the ``WriteOutcome``."""
+        if self.pieces is None or self.cards is None or not recommendations:
+            yield WriteOutcome(text=template_text(recommendations, understood, degraded, ambiguous))
+            return
+        started = time.perf_counter()
+        cards = self.cards.cards(recommendations, wish)
+        outcome = WriteOutcome(text="", cards=cards)
+        allowed = allowed_items | {r.item_id for r in recommendations}
+        shown: list[str] = []
+
+        def emit(piece: Piece, text: str) -> Iterator[str]:
+            if outcome.first_text_ms is None:
+                outcome.first_text_ms = (time.perf_counter() - started) * 1000
+            outcome.pieces.append(piece)
+            shown.append(text)
+            yield from word_chunks(text)
+
+        prefix = template_prefix(degraded, ambiguous)
+        if prefix:
+            shown.append(prefix)
+            yield prefix
+        opening_card = FactCard(
+            item_id=0,
+            title="",
+            genres=sorted({g for r in recommendations for g in r.genres}),
+            reasons=[understood] if understood else [],
+            wish=wish,
+        )
+        titles = "; ".join(item_line(n, r, "").rstrip(" —") for n, r in enumerate(recommendations, 1))
+        jobs: list[tuple[FactCard, Recommendation | None, int]] = [(opening_card, None, 0)]
+        jobs.extend((c, r, n) for n, (c, r) in enumerate(zip(cards, recommendations, strict=True), 1))
+        for card, rec, n in jobs:
+            if outcome.error:  # the backend failed this turn: the template for the rest, no more waits
+                text, attempts = None, Attempts()
+            elif rec is None:
+                text, attempts = self.pieces.write(card, "opening", allowed, understood, titles)
+            else:
+                text, attempts = self.pieces.write(card, "blurb", allowed, understood)
+            outcome.prompt_tokens += attempts.prompt_tokens
+            outcome.completion_tokens += attempts.completion_tokens
+            outcome.error = outcome.error or attempts.error
+            reasons = [p.message for problems in attempts.rejected for p in problems]
+            by: Literal["llm", "template"] = "llm" if text is not None else "template"
+            if rec is None:
+                noted = f"Noted: {understood}. " if understood else ""
+                body = text or f"{noted}Here is what I'd suggest:"
+                piece = Piece(kind="opening", text=body, by=by, rejected=attempts.kinds, reasons=reasons)
+                yield from emit(piece, body + "\n")
+                continue
+            body = text or "; ".join(top_reasons(rec)) or "One of the best matches for what you told me."
+            body = body[:1].upper() + body[1:]
+            piece = Piece(
+                kind="blurb", item_id=rec.item_id, text=body, by=by, rejected=attempts.kinds, reasons=reasons
+            )
+            yield from emit(piece, item_line(n, rec, body) + "\n")
+        outcome.text = "".join(shown).strip()
+        yield outcome
+
+    def explain(
+        self, recommendation: Recommendation, reasons: list[str], allowed_items: set[int], wish: str = ""
+    ) -> tuple[str | None, Piece | None]:
+        """ "Why this one?" in the LLM's words: two or three sentences from the item's card and the
+        path to the person's likes, validated like a blurb. (None, None) without an LLM; (None,
+        piece) when both drafts failed (the caller shows the template explanation)."""
+        if self.pieces is None or self.cards is None:
+            return None, None
+        card = self.cards.card(recommendation.model_copy(update={"reasons": []}), wish)
+        card.reasons = reasons[:3]
+        text, attempts = self.pieces.write(card, "why", allowed_items, "", "; ".join(reasons[:3]))
+        piece = Piece(
+            kind="why",
+            item_id=recommendation.item_id,
+            text=text or "",
+            by="llm" if text is not None else "template",
+            rejected=attempts.kinds,
+            reasons=[p.message for problems in attempts.rejected for p in problems],
+        )
+        return text, piece

@@ -1,0 +1,168 @@
+"""The replay cases of a corpus, read the same way by every command that replays one (``redial``,
+``inspired``, ``tune``): where the dialogues are, which catalogue item each mentioned movie is, and
+the seeker's dialogue state at each case.
+
+Movies are matched to the catalogue through a crosswalk file (``crosswalks/<name>`` in a directory
+above the dialogues, or ``--crosswalk FILE``); without one, each mentioned title is linked with the
+catalogue's own entity linker (``Recommender.link``), and the share of titles linked is reported.
+The state: seeker-liked mentions (ReDial label liked, INSPIRED any seeker mention) -> liked items,
+disliked -> disliked items, recommender mentions without a label -> already recommended (excluded),
+the last three seeker messages -> description, all of them -> conversation text, genre names in the
+seeker's messages -> genres.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ParleyError
+from bot.evaluation import Evaluation
+from bot.recommender import Recommender
+from bot.state import DialogueState
+from eval.corpora import (
+    ReplayCase,
+    mentioned_titles,
+    read_crosswalk,
+    read_inspired,
+    read_redial,
+    split_context,
+)
+
+LINK_CONFIDENCE = 0.9  # the linker's confidence for an exact title, or a close one of the same year
+
+
+@dataclass(frozen=True)
+class CorpusFiles:
+    dialogues: Path  # under a data directory like data/dev
+    crosswalk: str  # the file name in crosswalks/
+    column: str  # the crosswalk's column holding the corpus's movie key
+
+
+CORPORA = {
+    "redial": CorpusFiles(Path("redial/dev_half.jsonl"), "redial_movies_to_movielens.csv", "redial_movieId"),
+    "inspired": CorpusFiles(
+        Path("inspired/dialog_data/dev.tsv"), "inspired_titles_to_movielens.csv", "inspired_title"
+    ),
+}
+
+
+class DataFileError(ParleyError, FileNotFoundError):
+    """An evaluation input file is missing: what, where and what to do, in one line."""
+
+    def __init__(self, what: str, where: Path, fix: str) -> None:
+        self.what, self.where, self.fix = what, where, fix
+        super().__init__(f"{what}: {where} does not exist (fix: {fix})")
+
+
+@dataclass
+class CaseSet:
+    """A corpus's replay cases and how its movies were matched to the catalogue."""
+
+    corpus: str
+    cases: list[ReplayCase]
+    linking: dict[str, Any]  # method (crosswalk|linker), crosswalk path, titles, linked, link_rate
+
+
+def locate(corpus: str, data: Path, crosswalk: Path | None = None) -> tuple[Path, Path | None]:
+    """(dialogue file, crosswalk file or None) for a data directory like data/dev or a dialogue file
+    given directly (its crosswalk is looked up in ``crosswalks/`` of any directory above it)."""
+    files = CORPORA[corpus]
+    dialogues = data / files.dialogues if data.is_dir() else data
+    if not dialogues.is_file():
+        raise DataFileError(
+            f"{corpus} dialogues not found",
+            dialogues,
+            f"give --data a directory holding {files.dialogues}, or the dialogue file itself",
+        )
+    if crosswalk is not None:
+        if not crosswalk.is_file():
+            raise DataFileError(
+                "crosswalk not found",
+                crosswalk,
+                "give --crosswalk an existing CSV, or leave it out to link titles",
+            )
+        return dialogues, crosswalk
+    found = (p / "crosswalks" / files.crosswalk for p in dialogues.parents)
+    return dialogues, next((path for path in found if path.is_file()), None)
+
+
+def link_titles(recommender: Recommender, titles: dict[str, str], catalogue: set[int]) -> dict[str, int]:
+    """Movie key -> catalogue item for the titles the catalogue's linker matches with at least
+    ``LINK_CONFIDENCE`` (a title with a year only matches an item within a year of it)."""
+    linked: dict[str, int] = {}
+    for key, title in titles.items():
+        for candidate in recommender.link(title, limit=3):
+            if candidate.get("kind") != "item":
+                continue
+            confidence = candidate.get("confidence")
+            item_id = int(str(candidate["entity_id"]))
+            if isinstance(confidence, float) and confidence >= LINK_CONFIDENCE and item_id in catalogue:
+                linked[key] = item_id
+            break  # the best item candidate decides
+    return linked
+
+
+def read_cases(
+    recommender: Recommender,
+    corpus: str,
+    data: Path,
+    limit: int | None = None,
+    crosswalk: Path | None = None,
+) -> CaseSet:
+    """The replay cases of the first ``limit`` dialogues, movies matched to the catalogue."""
+    dialogues, crosswalk_path = locate(corpus, data, crosswalk)
+    catalogue = set(recommender.evaluation().catalogue_ids())
+    titles = mentioned_titles(corpus, dialogues, limit)
+    if crosswalk_path is not None:
+        mapping = read_crosswalk(crosswalk_path, CORPORA[corpus].column, catalogue)
+        method = "crosswalk"
+    else:
+        mapping = link_titles(recommender, titles, catalogue)
+        method = "linker"
+    n_linked = sum(1 for key in titles if key in mapping)
+    linking = {
+        "method": method,
+        "crosswalk": str(crosswalk_path) if crosswalk_path is not None else None,
+        "titles": len(titles),
+        "linked": n_linked,
+        "link_rate": round(n_linked / len(titles), 4) if titles else 0.0,
+    }
+    reader = read_redial if corpus == "redial" else read_inspired
+    return CaseSet(corpus, list(reader(dialogues, mapping, limit=limit)), linking)
+
+
+def genre_finder(evaluation: Evaluation) -> Callable[[str], list[str]]:
+    """Genre names of the catalogue found as whole words in a text."""
+    genres = {str(g) for i in evaluation.catalogue_ids() for g in evaluation.facts(i).get("genres") or []}
+    patterns = [
+        (g, re.compile(rf"\b{re.escape(g.lower())}s?\b")) for g in sorted(genres) if g != "(no genres listed)"
+    ]
+
+    def find(text: str) -> list[str]:
+        lowered = text.lower()
+        return [g for g, p in patterns if p.search(lowered)]
+
+    return find
+
+
+def build_state(
+    case: ReplayCase, catalogue: set[int], find_genres: Callable[[str], list[str]]
+) -> DialogueState:
+    liked, disliked, recommended = split_context(case, catalogue)
+    return DialogueState(
+        liked_items=liked,
+        disliked_items=disliked,
+        recommended=recommended,
+        description=" ".join(case.seeker_text[-3:])[-2000:],
+        conversation_text=" ".join(case.seeker_text)[-2000:],
+        genres_in=find_genres(" ".join(case.seeker_text)),
+    )
+
+
+def held_out(corpus: str, case: ReplayCase) -> str:
+    """The chat dialogue a case must not be scored with (leave-one-dialogue-out)."""
+    return f"{corpus}:{case.dialogue_id}"

@@ -1,0 +1,107 @@
+"""The per-item validator (issue 14): the false positives of the old whole-reply validator pass, the
+true positives stay caught. Each blurb is checked against its own item's fact card."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.writing import CardChecker, FactCard
+from retrieval.catalogue_types import Catalogue
+from tools.linking import index_from_catalogue
+
+CASINO = FactCard(
+    item_id=16,
+    title="Casino",
+    year=1995,
+    genres=["Crime", "Drama"],
+    directors=["Martin Scorsese"],
+    cast=["Robert De Niro", "Sharon Stone", "Joe Pesci"],
+    overview="The life of the gambling paradise, Las Vegas, and its dark mafia underbelly.",
+    reasons=["With Robert De Niro, who is also in Heat"],
+    wish="I loved Heat, something similar please",
+)
+HEAT = 6
+
+
+@pytest.fixture(scope="module")
+def checker(bundled_catalogue: Catalogue) -> CardChecker:
+    genres = {g for item in bundled_catalogue.items.values() for g in item.genres}
+    return CardChecker(index_from_catalogue(bundled_catalogue), genres)
+
+
+def kinds(checker: CardChecker, text: str) -> list[str]:
+    return [p.kind for p in checker.problems(text, CASINO, {HEAT})]
+
+
+def test_a_grounded_blurb_passes(checker: CardChecker) -> None:
+    text = "Robert De Niro is back with Martin Scorsese in a crime drama about the mafia in Las Vegas."
+    assert checker.problems(text, CASINO, {HEAT}) == []
+
+
+def test_contractions_and_hyphenated_words_are_not_claims(checker: CardChecker) -> None:
+    text = (
+        "You'll like it: you're in for a well-liked crime drama, and here's why. That's Robert De Niro "
+        "again, and let's say you've seen nothing like it; it's Las Vegas."
+    )
+    assert kinds(checker, text) == []
+
+
+def test_common_phrases_that_are_also_titles_are_prose(checker: CardChecker) -> None:
+    text = "It is a true romance with the mafia, and a beautiful mind for crime drama in Las Vegas."
+    assert "title" not in kinds(checker, text)
+
+
+def test_first_and_last_names_of_card_people_are_those_people(checker: CardChecker) -> None:
+    text = "Robert is superb here, Pesci is fierce, and Sharon steals the show in Las Vegas."
+    assert "person" not in kinds(checker, text)
+
+
+def test_opinion_adjectives_are_not_claims(checker: CardChecker) -> None:
+    text = "An exceptional, compelling and gripping crime drama: stylish, tense and unforgettable."
+    assert kinds(checker, text) == []
+
+
+def test_a_person_not_on_the_card_is_caught(checker: CardChecker) -> None:
+    assert "person" in kinds(checker, "Tom Hanks is superb in this crime drama.")
+
+
+def test_another_films_year_is_caught(checker: CardChecker) -> None:
+    assert "year" in kinds(checker, "A crime drama from 2004 with Robert De Niro.")
+
+
+def test_a_plot_claim_not_on_the_card_is_caught(checker: CardChecker) -> None:
+    text = "It is set in a dystopian future where humans battle giant robots on a frozen planet."
+    assert "claim" in kinds(checker, text)
+
+
+def test_an_unlisted_title_is_caught(checker: CardChecker) -> None:
+    assert "title" in kinds(checker, "If you like it, try True Romance next.")
+    assert "title" in kinds(checker, 'Fans of "Forrest Gump" will like it.')
+
+
+def test_a_genre_not_on_the_card_is_caught(checker: CardChecker) -> None:
+    assert "genre" in kinds(checker, "A light comedy with Robert De Niro.")
+
+
+def test_a_liked_title_and_its_year_may_be_named(checker: CardChecker) -> None:
+    assert kinds(checker, "Like Heat (1995), it has Robert De Niro in a crime drama.") == []
+
+
+def test_an_empty_blurb_is_rejected(checker: CardChecker) -> None:
+    assert kinds(checker, "   ") == ["empty"]
+
+
+def test_a_name_or_year_from_the_wish_is_not_this_films(checker: CardChecker) -> None:
+    card = CASINO.model_copy(update={"wish": "I like Tom Hanks films from 2004"})
+    assert {"person", "year"} <= {
+        p.kind for p in checker.problems("Tom Hanks stars in this 2004 crime drama.", card)
+    }
+
+
+def test_a_copy_of_the_prompts_example_is_rejected(checker: CardChecker) -> None:
+    from bot.writing.blurbs import PieceWriter
+    from tests.doubles.fake_llm import FakeLLM
+
+    writer = PieceWriter(FakeLLM(default=PieceWriter(FakeLLM(), checker).example), checker)
+    text, attempts = writer.write(CASINO, "blurb", {HEAT})
+    assert text is None and "copy" in attempts.kinds

@@ -1,0 +1,185 @@
+"""The grounded writer through the public API: one blurb per item from its fact card, checked
+against that card, one retry, then that item's template line (a scripted LLM, on real stores)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot.llm.base import ChatMessage, Completion, LLMBackend, LLMError
+from bot.recommender import Recommender
+from bot.types import DoneEvent, TextChunkEvent
+from bot.writing import DraftValidator
+from tests.doubles.fake_llm import FakeLLM
+
+
+class ScriptedLLM(LLMBackend):
+    """Returns scripted writer drafts in order; JSON extraction is unsupported."""
+
+    name = "scripted"
+    supports_json = False
+
+    def __init__(self, drafts: list[str | Exception]) -> None:
+        self.drafts = list(drafts)
+        self.calls: list[list[ChatMessage]] = []
+        self.budgets: list[int] = []  # max_tokens of every call
+
+    def complete(
+        self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
+    ) -> Completion:
+        self.calls.append(messages)
+        self.budgets.append(max_tokens)
+        draft = self.drafts.pop(0) if self.drafts else "nothing"
+        if isinstance(draft, Exception):
+            raise draft
+        return Completion(text=draft)
+
+    def stream(
+        self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
+    ) -> Iterator[str]:
+        yield self.complete(messages, max_tokens=max_tokens).text
+
+    def complete_json(
+        self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256
+    ) -> dict[str, Any]:
+        raise LLMError("not supported")
+
+    def complete_with_tools(
+        self, messages: list[ChatMessage], tools: list[dict[str, Any]], **kwargs: Any
+    ) -> Completion:
+        raise LLMError("not supported")
+
+
+@pytest.fixture
+def rec(make_recommender: Callable[..., Recommender]) -> Recommender:
+    return make_recommender(None)
+
+
+def blurbs(llm: ScriptedLLM) -> list[list[ChatMessage]]:
+    return [c for c in llm.calls if "Task: blurb" in c[1].content]
+
+
+def test_a_title_outside_the_list_is_rejected_per_item(make_recommender: Callable[..., Recommender]) -> None:
+    llm = ScriptedLLM(["You should watch The Sound of Music and Grease."] * 20)
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    assert reply.writer == "template"
+    assert "Sound of Music" not in reply.text or any(
+        "Sound of Music" in r.title for r in reply.recommendations
+    )
+    assert len(blurbs(llm)) == 2 * len(reply.recommendations)  # each blurb re-asked once
+    assert all(r.title in reply.text for r in reply.recommendations)  # titles are inserted by code
+
+
+def test_a_grounded_blurb_is_the_llms(make_recommender: Callable[..., Recommender], rec: Recommender) -> None:
+    expected = rec.new_session().respond("I loved Heat").recommendations
+    first = expected[0]
+    llm = ScriptedLLM(["It is a great pick for you tonight."] * 20)
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    assert reply.recommendations[0].item_id == first.item_id
+    assert reply.writer == "llm"
+    assert first.title in reply.text and "great pick for you tonight" in reply.text
+    writer = next(s for s in reply.trace if s.name == "writer")
+    assert writer.args["kind"] == "llm" and set(writer.args["items"].values()) == {"llm"}
+
+
+def test_an_invented_plot_is_replaced_by_that_items_template_line(
+    make_recommender: Callable[..., Recommender],
+) -> None:
+    invented = "It is set in a dystopian future where humans battle giant robots on Mars, a harsh wasteland."
+    llm = ScriptedLLM([invented] * 20)
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    assert reply.writer == "template"
+    assert "robots" not in reply.text
+    assert "not on the card" in blurbs(llm)[1][1].content  # the retry was told why
+
+
+def test_one_bad_blurb_of_five_leaves_four_llm_blurbs(
+    make_recommender: Callable[..., Recommender], rec: Recommender
+) -> None:
+    expected = rec.new_session().respond("I loved Heat").recommendations
+    assert len(expected) == 5
+    bad = expected[2]
+
+    def answer(messages: list[ChatMessage]) -> str:
+        if f"Movie: {bad.title}\n" in messages[1].content:
+            return "Tom Hanks stars in this 1907 tale of giant robots battling emperors on frozen Mars."
+        return "It is a great pick for you tonight."
+
+    llm = FakeLLM(answer, supports_json=False)
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    writer = next(s for s in reply.trace if s.name == "writer")
+    assert writer.args["kind"] == "mixed"
+    by = writer.args["items"]
+    assert [by[str(r.item_id)] for r in reply.recommendations] == ["llm", "llm", "template", "llm", "llm"]
+    items = [x for x in reply.text.splitlines() if x[:1].isdigit()]
+    assert sum("great pick for you tonight" in x for x in items) == 4
+    assert "Tom Hanks" not in reply.text and "robots" not in reply.text
+    line = next(x for x in reply.text.splitlines() if x.startswith(f"3. {bad.title}"))
+    assert bad.reasons[0].text[1:] in line  # its template line: its reasons
+    assert reply.writer == "llm"  # most of the reply is still the LLM's
+
+
+def test_llm_failure_falls_back_to_template(make_recommender: Callable[..., Recommender]) -> None:
+    llm = ScriptedLLM([LLMError("down"), LLMError("down")])
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    assert reply.writer == "template"
+    assert reply.recommendations
+    assert len(llm.calls) == 1  # a backend that is down is not asked again this turn
+
+
+def test_the_reply_streams_piece_by_piece(make_recommender: Callable[..., Recommender]) -> None:
+    llm = ScriptedLLM(["It is a great pick for you tonight."] * 20)
+    events = list(make_recommender(llm).new_session().stream("I loved Heat"))
+    order = [e.type for e in events]
+    assert order.index("recommendations") < order.index("text") < order.index("done")
+    texts = [e.text for e in events if isinstance(e, TextChunkEvent)]
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and len(texts) >= 3
+    assert "".join(texts).strip() == done.reply.text
+
+
+def test_why_is_answered_in_the_llms_words(make_recommender: Callable[..., Recommender]) -> None:
+    llm = ScriptedLLM(["It is a great pick for you tonight."] * 20)
+    session = make_recommender(llm).new_session()
+    first = session.respond("I loved Heat").recommendations[0]
+    why = session.respond("why the first one?")
+    assert why.writer == "llm"
+    assert why.text.startswith(f"Why {first.title}") and "great pick for you tonight" in why.text
+    assert "Task: why" in llm.calls[-1][1].content
+
+
+def test_validator_checks_which_film_a_person_is_tied_to(rec: Recommender) -> None:
+    recs = rec.new_session().respond("I loved Heat").recommendations
+    validator = DraftValidator(rec.toolbox.index)
+    with_person = [
+        (r, p)
+        for r in recs
+        for p in ("Al Pacino", "Robert De Niro", "Michael Mann", "Val Kilmer", "Jon Voight", "Tom Sizemore")
+        if p in " ".join(reason.text for reason in r.reasons)
+    ]
+    assert with_person, [r.reasons for r in recs]
+    owner, person = with_person[0]
+    other = next(r for r in recs if person not in " ".join(reason.text for reason in r.reasons))
+    good = f"{owner.title} is a good pick: {person} is also in Heat."
+    bad = f"{other.title} is a good pick: {person} is also in Heat."
+    assert not [p for p in validator.problems(good, recs, {6}) if "ties" in p or "evidence" in p]
+    assert any("ties" in p for p in validator.problems(bad, recs, {6}))
+
+
+def test_validator_accepts_the_year_of_a_liked_film_but_not_a_stray_year(rec: Recommender) -> None:
+    recs = [r for r in rec.new_session().respond("I loved Heat").recommendations if r.year != 1995]
+    assert recs and "1995" not in repr([r.reasons for r in recs])  # Heat's year is in no evidence
+    validator = DraftValidator(rec.toolbox.index)
+    body = " ".join(f"{r.title}: {r.reasons[0].text}." for r in recs)
+    liked_year = f"Since you loved Heat (1995), here goes. {body}"
+    stray_year = f"Since you loved Heat (1907), here goes. {body}"
+    assert not [p for p in validator.problems(liked_year, recs, {6}) if "year" in p]
+    assert any("1907" in p for p in validator.problems(stray_year, recs, {6}))
+
+
+def test_the_writer_token_budget_is_a_setting(make_recommender: Callable[..., Recommender]) -> None:
+    llm = ScriptedLLM(["nothing"] * 20)
+    make_recommender(llm, writer_max_tokens=37).new_session().respond("I loved Heat")
+    assert llm.budgets and max(llm.budgets) == 37

@@ -1,0 +1,1 @@
+"""Test doubles (never shipped): the scripted LLM backend and its langchain chat model."""

@@ -1,0 +1,119 @@
+"""The learned fusion on a hand-made catalogue (no stores): its features, a model trained on
+synthetic queries, and the ranker under it (hard constraints first, reasons from the proposing
+sources, RRF without a model file)."""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tools.base import Evidence
+from tools.item_table import ItemRow, ItemTable
+from tools.profile import PreferenceProfile
+from tools.ranking import FEATURES, Candidates, LearnedFusion, Ranker, RankerWeights, train_fusion
+from tools.ranking.features import feature_matrix
+from tools.ranking.learned import FILE_NAME
+from tools.scorers.base import ScoredItem
+
+GENRES = ("Action", "Comedy", "Crime", "Drama")
+
+
+def _table(n: int = 80) -> ItemTable:
+    rng = random.Random(5)
+    rows = {}
+    for i in range(1, n + 1):
+        genres = frozenset(rng.sample(GENRES, 2))
+        rows[i] = ItemRow(i, f"Film {i}", 1970 + i % 50, genres, features=frozenset(genres), popularity=i)
+    return ItemTable(rows)
+
+
+class ListSource:
+    def __init__(self, name: str, ids: list[int]) -> None:
+        self.name = name
+        self.ids = ids
+
+    def candidates(self, profile: PreferenceProfile, k: int, context: object = None) -> list[ScoredItem]:
+        return [
+            ScoredItem(
+                i, float(len(self.ids) - n), [Evidence(source="cf", kind=self.name, summary=self.name)]
+            )
+            for n, i in enumerate(self.ids)
+        ][:k]
+
+
+def _column(name: str) -> int:
+    return FEATURES.index(name)
+
+
+def test_features_mark_what_a_source_did_not_propose() -> None:
+    items = _table()
+    candidates = Candidates(
+        ranks={3: {"kg": 1}, 4: {"kg": 2, "chat": 1}},
+        scores={3: {"kg": 2.0}, 4: {"kg": 1.0, "chat": 5.0}},
+        rrf={3: 0.5, 4: 0.4},
+    )
+    rows = feature_matrix(items, PreferenceProfile(liked_items=(1,)), candidates, [3, 4])
+    assert rows.shape == (2, len(FEATURES))
+    assert rows[0, _column("rank_kg")] == 1 and rows[1, _column("rel_kg")] == 0.5
+    assert math.isnan(rows[0, _column("rank_chat")]) and rows[1, _column("rank_chat")] == 1
+    assert rows[1, _column("n_sources")] == 2 and rows[0, _column("rrf_rank")] == 1
+    assert rows[0, _column("log_popularity")] == pytest.approx(math.log1p(3))
+
+
+def _model(items: ItemTable) -> LearnedFusion:
+    """A model taught that what the "cf_knn" source proposes is right, whatever RRF says."""
+    rng = random.Random(1)
+    queries = []
+    for _ in range(60):
+        ids = rng.sample(sorted(items.rows), 30)
+        knn = set(ids[20:])
+        candidates = Candidates(
+            ranks={i: ({"cf_knn": n + 1} if i in knn else {"kg": n + 1}) for n, i in enumerate(ids)},
+            scores={i: {"cf_knn" if i in knn else "kg": 1.0} for i in ids},
+            rrf={i: 1.0 / (1 + n) for n, i in enumerate(ids)},
+        )
+        rows = feature_matrix(items, PreferenceProfile(liked_items=(1,)), candidates, ids)
+        queries.append((rows, np.array([1.0 if i in knn else 0.0 for i in ids])))
+    params = {"objective": "lambdarank", "min_data_in_leaf": 5, "num_threads": 1, "verbose": -1}
+    return train_fusion(queries, params, rounds=20)
+
+
+def test_the_model_reorders_and_the_hard_constraints_still_hold(tmp_path: Path) -> None:
+    items = _table()
+    kg = ListSource("kg", [10, 11, 12, 13, 14])
+    knn = ListSource("cf_knn", [40, 41, 42])
+    profile = PreferenceProfile(liked_items=(1,), rejected=(41,))
+    rrf = Ranker(items, [kg, knn], RankerWeights(kg=3.0, cf_knn=0.5))
+    assert [r.item_id for r in rrf.rank(profile, k=3, diversify=False).items] == [10, 11, 12]
+    learned = rrf.with_fusion(_model(items))
+    top = learned.rank(profile, k=3, diversify=False).items
+    assert {r.item_id for r in top[:2]} == {40, 42}  # what cf_knn proposed, 41 rejected
+    assert 41 not in [r.item_id for r in learned.rank(profile, k=8, diversify=False).items]
+    # a wish in words alone, or a fresh description leading the turn: RRF ranks
+    for words_only in (
+        PreferenceProfile(description="a slow film set in Tokyo"),
+        PreferenceProfile(liked_items=(1,), description="a slow film", description_weight=2.0),
+    ):
+        assert [r.item_id for r in learned.rank(words_only, k=3, diversify=False).items] == [10, 11, 12]
+    for r in top:  # reasons only from the sources that proposed the item
+        assert {e.kind for e in r.evidence} == set(r.source_ranks)
+    # saved and loaded, the same order; no file, or a model over other features: RRF
+    learned.fusion.save(tmp_path)  # type: ignore[union-attr]
+    loaded = LearnedFusion.load(tmp_path)
+    assert loaded is not None
+    assert [r.item_id for r in rrf.with_fusion(loaded).rank(profile, k=3, diversify=False).items] == [
+        r.item_id for r in top
+    ]
+    assert LearnedFusion.load(tmp_path / "none") is None
+    text = (tmp_path / FILE_NAME).read_text(encoding="utf-8")
+    (tmp_path / FILE_NAME).write_text(text.replace("rank_kg", "rank_other"), encoding="utf-8")
+    assert LearnedFusion.load(tmp_path) is None
+
+
+def test_training_needs_a_query_with_a_target() -> None:
+    with pytest.raises(ValueError, match="no training query"):
+        train_fusion([(np.zeros((3, len(FEATURES))), np.zeros(3))])

@@ -1,0 +1,21 @@
+"""Entity linking: free text to catalogue entities (items, people, genres, keywords), with its
+normalisation, vocabularies and the index built from the graph.
+"""
+
+from tools.linking.kg_index import index_from_catalogue, index_from_graph
+from tools.linking.lexicon import COMMON_WORDS, GENRE_SYNONYMS
+from tools.linking.linker import EntityCandidate, EntityIndex, EntityKind, EntityMention
+from tools.linking.normalize import fold, primary_key
+
+__all__ = [
+    "COMMON_WORDS",
+    "GENRE_SYNONYMS",
+    "EntityCandidate",
+    "EntityIndex",
+    "EntityKind",
+    "EntityMention",
+    "fold",
+    "index_from_catalogue",
+    "index_from_graph",
+    "primary_key",
+]

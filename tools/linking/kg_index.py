@@ -1,0 +1,77 @@
+"""Builds the entity-linking index from the knowledge graph (read-only queries, no parameters
+from user text), falling back to the catalogue files when the graph is unreachable."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from retrieval.catalogue_types import Catalogue, entity_key
+from retrieval.graph import GraphStore
+from tools.linking.linker import EntityIndex, EntityRecord
+
+MOVIES = "MATCH (m:Movie) RETURN m.item_id AS id, m.title AS title, m.year AS year"
+PEOPLE = "MATCH (p:Person)-[r]->(m:Movie) RETURN p.key AS key, p.name AS name, count(r) AS n"
+GENRES = "MATCH (g:Genre) RETURN g.key AS key, g.name AS name"
+KEYWORDS = "MATCH (k:Keyword)<-[r:HAS_KEYWORD]-(m:Movie) RETURN k.key AS key, k.name AS name, count(r) AS n"
+MAX_ROWS = 500_000
+
+
+def index_from_graph(graph: GraphStore, popularity: dict[int, int]) -> EntityIndex:
+    records = [
+        EntityRecord(
+            kind="item",
+            entity_id=str(row["id"]),
+            name=str(row["title"]),
+            year=row.get("year"),
+            popularity=popularity.get(int(row["id"]), 0),
+        )
+        for row in graph.run_read(MOVIES, max_rows=MAX_ROWS)
+    ]
+    records += [
+        EntityRecord(kind="person", entity_id=str(r["key"]), name=str(r["name"]), popularity=int(r["n"]))
+        for r in graph.run_read(PEOPLE, max_rows=MAX_ROWS)
+    ]
+    records += [
+        EntityRecord(kind="genre", entity_id=str(r["key"]), name=str(r["name"]))
+        for r in graph.run_read(GENRES, max_rows=MAX_ROWS)
+    ]
+    records += [
+        EntityRecord(kind="keyword", entity_id=str(r["key"]), name=str(r["name"]), popularity=int(r["n"]))
+        for r in graph.run_read(KEYWORDS, max_rows=MAX_ROWS)
+        if int(r["n"]) >= 2
+    ]
+    return EntityIndex(records)
+
+
+def index_from_catalogue(catalogue: Catalogue) -> EntityIndex:
+    """FALLBACK when the graph is down: the same names, read from the validated catalogue."""
+    popularity = catalogue.ratings["item_id"].value_counts().to_dict()
+    records = [
+        EntityRecord(
+            kind="item",
+            entity_id=str(i),
+            name=item.title,
+            year=item.year,
+            popularity=int(popularity.get(i, 0)),
+        )
+        for i, item in catalogue.items.items()
+    ]
+    genres = {g for item in catalogue.items.values() for g in item.genres}
+    records += [EntityRecord(kind="genre", entity_id=entity_key(g), name=g) for g in sorted(genres)]
+    people: Counter[tuple[str, str]] = Counter()
+    keywords: Counter[tuple[str, str]] = Counter()
+    for fact in catalogue.facts:
+        if fact.relation in ("director", "cast"):
+            people[(entity_key(fact.value), fact.value)] += 1
+        elif fact.relation == "keyword":
+            keywords[(entity_key(fact.value), fact.value)] += 1
+    records += [
+        EntityRecord(kind="person", entity_id=k, name=n, popularity=c) for (k, n), c in people.items()
+    ]
+    records += [
+        EntityRecord(kind="keyword", entity_id=k, name=n, popularity=c)
+        for (k, n), c in keywords.items()
+        if c >= 2
+    ]
+    unique = {(r.kind, r.entity_id): r for r in records}
+    return EntityIndex(unique.values())

@@ -1,0 +1,57 @@
+"""The fusion weights and sizes of the ranker (one ``Settings`` field, ``PARLEY_RANKER_WEIGHTS``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RankerWeights(BaseModel):
+    """Fusion weights and sizes.
+
+    Defaults tuned by coordinate search (``parley-eval tune --tune-every 2``) on every other
+    case of the ReDial development half (2,151 cases; the conversation sources leave the replayed
+    dialogue out), maximising mean fused R@10 of the full and dedup protocols, then checked on the
+    pooled ReDial + INSPIRED development cases (``--corpus redial inspired``): that search moved
+    ``kg`` 2 → 3 and ``cf_knn`` 0.5 → 1. On the ReDial tuning cases: 0.186 / 0.206 with
+    ``chat_similar`` at the search's 8 (0.164 / 0.182 before it, 0.084 / 0.093 before any
+    conversation source).
+
+    ``chat_similar`` is 2, not 8: simulated users (``parley eval simulate --sample 100``, targets
+    anywhere in the catalogue) found their film in 0.83 of dialogues without it, 0.79 at 2 and 0.63
+    at 8, where chat favourites crowd out what the person asked for; at 2 ReDial keeps most of the
+    gain (harness R@10 full/dedup: 0.150 / 0.166 before, 0.169 / 0.187 at 8).
+
+    Not the search's choices: ``vector`` (the search sets it to 0, +0.002 R@10: ReDial rewards what
+    chat users recommend, while a person describing a wish needs the vector source, whose weight is
+    multiplied by ``description_weight``), ``popularity``/``trending`` (a catalogue without chat
+    data needs a popularity order), ``mmr_lambda`` 0.7 (1.0, no diversity, +0.001) and ``chat_alone``
+    0.25 (1.0, no gate, +0.002): without the gate a person who loved Heat and Collateral was offered
+    "It" (2017) and "Avengers: Infinity War" on chat popularity alone. A weight of 0 switches a
+    source off (it is not asked). ``PARLEY_RANKER_WEIGHTS`` overrides any of them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kg: float = 3.0
+    cf_knn: float = 1.0
+    cf_svd: float = 0.0
+    vector: float = 0.5
+    popularity: float = 0.05
+    trending: float = 0.05
+    chat: float = 2.0  # the conversation prior (tools.sources.chats)
+    chat_co: float = 1.0  # conversation co-mentions of the liked movies
+    chat_similar: float = 2.0  # what was recommended in chats like this one
+    chat_alone: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=1.0,
+        description="share of the conversation prior an item keeps when nothing about the person's "
+        "taste proposed it (kg, cf, vector, chat_co, chat_similar); an empty profile keeps all of it",
+    )
+    genre: float = 0.05
+    person: float = 0.2  # an item by a person the user asked for (dominates the fused score)
+    rrf_k: float = 20.0
+    mmr_lambda: float = 0.7
+    pool: int = Field(default=200, ge=10, le=2000)
+
+    def weight(self, source: str) -> float:
+        return float(getattr(self, source, 0.0))

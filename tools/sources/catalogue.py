@@ -1,0 +1,232 @@
+"""Candidate sources for the ranker: each wraps one tool and proposes ranked items with evidence."""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retrieval.errors import CannotScoreError
+from retrieval.graph import GraphStore
+from retrieval.vectors import VectorStore
+from tools.base import Evidence
+from tools.item_table import ItemTable
+from tools.kg_lookup import neighbour_evidence
+from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
+from tools.scorers.base import ItemScorer, ScoredItem
+
+
+class KgSource:
+    """Movies sharing people/keywords/genres with the liked ones, and movies by liked people."""
+
+    name = "kg"
+
+    def __init__(self, graph: GraphStore, items: ItemTable) -> None:
+        self.graph = graph
+        self.items = items
+
+    def neighbours(self, liked: Sequence[int], k: int) -> list[dict[str, Any]]:
+        """Shared-neighbour rows for a liked set, from the graph's in-memory snapshot (the same
+        rows as the Cypher query, ``retrieval.graph.snapshot``; one small read checks the graph)."""
+        return self.graph.snapshot().shared_neighbours(liked, limit=k)
+
+    def candidates(
+        self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
+    ) -> list[ScoredItem]:
+        out: dict[int, ScoredItem] = {}
+        if profile.liked_items:
+            titles = {i: it.title for i in profile.liked_items if (it := self.items.get(i)) is not None}
+            excluded = profile.excluded_items
+            for row in self.neighbours(profile.liked_items, k + len(excluded)):
+                item_id = int(row["item_id"])
+                if item_id in excluded:
+                    continue
+                out[item_id] = ScoredItem(
+                    item_id, float(row.get("score", 0.0)), neighbour_evidence(row, titles)
+                )
+        for key in profile.liked_people[:5]:
+            people = self.graph.find_people(key, limit=1)
+            display = str(people[0].get("name", key)) if people else key
+            for movie in self.graph.movies_by_person(key)[:k]:
+                item_id = int(movie["item_id"])
+                roles = movie.get("roles") or []
+                name = display
+                evidence = Evidence(
+                    source="kg",
+                    kind="by_person",
+                    summary=f"{'directed by' if 'director' in roles else 'with'} {name}",
+                    facts={"person_key": key, "roles": roles, "item_id": item_id},
+                )
+                scored = out.setdefault(item_id, ScoredItem(item_id, 0.0, []))
+                scored.score += 1000.0  # the person asked for this person: first in this source
+                scored.evidence.insert(0, evidence)
+        return sorted(out.values(), key=lambda s: (-s.score, s.item_id))
+
+
+class ScorerSource:
+    """A CF scorer as a candidate source (no signal -> no candidates; the popularity source covers)."""
+
+    def __init__(self, name: str, scorer: ItemScorer) -> None:
+        self.name = name
+        self.scorer = scorer
+
+    def candidates(
+        self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
+    ) -> list[ScoredItem]:
+        try:
+            return self.scorer.score(profile, k)
+        except CannotScoreError:
+            return []
+
+
+class PopularitySource:
+    """The popularity/quality prior, restricted to the wanted genres when there are some."""
+
+    name = "popularity"
+
+    def __init__(self, scorer: ItemScorer, items: ItemTable) -> None:
+        self.scorer = scorer
+        self.items = items
+
+    def candidates(
+        self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
+    ) -> list[ScoredItem]:
+        if not profile.genres_in:
+            return self.scorer.score(profile, k)
+        wanted = set(profile.genres_in)
+        pool = self.scorer.score(profile, k * 10)
+        return [s for s in pool if (it := self.items.get(s.item_id)) is not None and it.genres & wanted][:k]
+
+
+class VectorSource:
+    r"""Semantic matches for the person's own description and for the liked items' document vectors
+    ("more like this"), each a nearest-neighbour list; with both, one list of the two fused by
+    reciprocal rank, :math:`s_j = \sum_l 1 / (k + \mathrm{rank}_l(j))` with ``k = FUSE_K``: an item the
+    description and the liked films agree on comes first, and neither signal drowns the other
+    (ReDial seekers mostly name films, INSPIRED seekers mostly describe). Without either, the asked
+    genres and keywords as a query."""
+
+    name = "vector"
+    FUSE_K = 20.0
+
+    def __init__(self, store: VectorStore, items: ItemTable, pool: int = 100) -> None:
+        self.store = store
+        self.items = items
+        self.pool = pool
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _embed(self, text: str) -> np.ndarray:
+        """The query vector of a text, cached (the description often repeats across turns)."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.store.embed_query(text)
+            self._vectors[text] = vector
+            if len(self._vectors) > 256:
+                self._vectors.popitem(last=False)
+        return vector
+
+    def queries(self, profile: PreferenceProfile) -> list[tuple[np.ndarray, str, str]]:
+        """The queries, each (vector, query text for the evidence, summary of what it matches)."""
+        out = []
+        text = profile.description.strip()[-1000:]
+        if text:
+            out.append((self._embed(text), text, "matches what you described"))
+        liked = list(profile.liked_items[-5:])
+        vectors = self.store.item_vectors(liked) if liked else {}
+        if vectors:
+            mean = np.mean(list(vectors.values()), axis=0)
+            names = [it.title for i in vectors if (it := self.items.get(i)) is not None]
+            summary = f"similar in story and themes to {', '.join(names[:2])}"
+            out.append((mean / max(float(np.linalg.norm(mean)), 1e-9), " | ".join(names), summary))
+        wanted = " ".join([*profile.genres_in, *profile.keywords_in])
+        if not out and wanted:
+            out.append((self._embed(wanted), wanted, "matches the genres and themes you asked for"))
+        return out
+
+    def candidates(
+        self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
+    ) -> list[ScoredItem]:
+        queries = self.queries(profile)
+        excluded = profile.excluded_items
+        scores: dict[int, float] = {}
+        evidence: dict[int, list[Evidence]] = {}
+        for vector, text, summary in queries:
+            hits = self.store.query(
+                vector=vector,
+                k=min(self.pool, k) + len(excluded),
+                year_min=profile.year_min,
+                year_max=profile.year_max,
+                genres_out=profile.genres_out,
+            )
+            kept = [hit for hit in hits if hit.item_id not in excluded]
+            for rank, hit in enumerate(kept, start=1):
+                fused = 1.0 / (self.FUSE_K + rank)
+                scores[hit.item_id] = scores.get(hit.item_id, 0.0) + (
+                    hit.score if len(queries) == 1 else fused
+                )
+                evidence.setdefault(hit.item_id, []).append(
+                    Evidence(
+                        source="vector",
+                        kind="text_match",
+                        summary=summary,
+                        facts={"query": text[:300], "snippet": hit.snippet, "score": round(hit.score, 4)},
+                    )
+                )
+        best = sorted(scores, key=lambda i: (-scores[i], i))[:k]
+        return [ScoredItem(i, scores[i], evidence[i]) for i in best]
+
+
+class TrendingSource:
+    """What people were watching lately: a prior for conversations about recent films.
+
+    score(j) = log(1 + recent ratings of j) + 0.3 log(1 + all ratings of j) + exp((year_j - newest year) / 8),
+    where "recent" is the last ``tools.item_table.RECENT_YEARS`` of the ratings log. Respects the
+    wanted genres like the popularity source.
+    """
+
+    name = "trending"
+
+    def __init__(self, items: ItemTable) -> None:
+        self.items = items
+        newest = max((row.year or 0 for row in items.rows.values()), default=0)
+        self.ranked = sorted(
+            (
+                (
+                    math.log1p(row.recent_popularity)
+                    + 0.3 * math.log1p(row.popularity)
+                    + (math.exp(((row.year or newest - 60) - newest) / 8.0) if newest else 0.0),
+                    row.item_id,
+                )
+                for row in items.rows.values()
+                if row.popularity > 0
+            ),
+            reverse=True,
+        )
+
+    def candidates(
+        self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
+    ) -> list[ScoredItem]:
+        wanted = set(profile.genres_in)
+        excluded = profile.excluded_items
+        out = []
+        for score, item_id in self.ranked:
+            row = self.items.rows[item_id]
+            if item_id in excluded or (wanted and not row.genres & wanted):
+                continue
+            evidence = Evidence(
+                source="popularity",
+                kind="trending",
+                summary=f"much watched lately: {row.recent_popularity} recent ratings",
+                facts={
+                    "recent_ratings": row.recent_popularity,
+                    "n_ratings": row.popularity,
+                    "year": row.year,
+                },
+            )
+            out.append(ScoredItem(item_id, score, [evidence]))
+            if len(out) >= k:
+                break
+        return out

@@ -1,0 +1,152 @@
+"""Candidate sources from real movie chats (``retrieval.chats.mentions``): what people recommend when
+they talk about movies, and what they recommended to people who named the same movies.
+
+Both respect the profile's wanted genres and hard exclusions, and leave out
+the ranking request's ``context.held_out_dialogue`` (corpus replay: the replayed dialogue never
+counts for itself).
+"""
+
+from __future__ import annotations
+
+import math
+
+from retrieval.chats import ChatDialogues, ChatMentions, DialogueMatch, chat_words, corpus_of
+from tools.base import Evidence
+from tools.item_table import ItemTable
+from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
+from tools.scorers.base import ScoredItem
+
+
+class ChatPriorSource:
+    r"""The conversation prior: :math:`s_j = \log(1 + \mathrm{recommended}(j))`, the number of chat
+    dialogues in which someone recommended :math:`j` (ties: more ratings first)."""
+
+    name = "chat"
+
+    def __init__(self, mentions: ChatMentions, items: ItemTable) -> None:
+        self.mentions = mentions
+        self.items = items
+        self._ranked_all = self._ranked(None)  # the same every turn; a replay leaves one dialogue out
+
+    def _ranked(self, held_out: str | None) -> list[tuple[int, int]]:
+        """(item id, recommending dialogues), best first."""
+        return sorted(
+            self.mentions.recommended(held_out).items(),
+            key=lambda kv: (-kv[1], -(row.popularity if (row := self.items.get(kv[0])) else 0), kv[0]),
+        )
+
+    def candidates(
+        self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
+    ) -> list[ScoredItem]:
+        held_out = context.held_out_dialogue
+        ranked = self._ranked_all if held_out is None else self._ranked(held_out)
+        wanted = set(profile.genres_in)
+        excluded = profile.excluded_items
+        out = []
+        for item_id, count in ranked:
+            row = self.items.get(item_id)
+            if row is None or item_id in excluded or (wanted and not row.genres & wanted):
+                continue
+            evidence = Evidence(
+                source="popularity",
+                kind="chat_recommended",
+                summary=f"often recommended in real movie chats ({count} conversations)",
+                facts={"n_dialogues": count, "corpus": self.mentions.corpora},
+            )
+            out.append(ScoredItem(item_id, math.log1p(count), [evidence]))
+            if len(out) >= k:
+                break
+        return out
+
+
+class ChatCoSource:
+    r"""Conversation co-mentions: for liked movies :math:`L`,
+    :math:`s_j = \sum_{i \in L} \log(1 + \mathrm{co}(i, j))`, where :math:`\mathrm{co}(i, j)` counts the
+    chats that mentioned :math:`i` and in which :math:`j` was recommended. No liked movie, or none
+    ever mentioned in a chat: no candidates."""
+
+    name = "chat_co"
+
+    def __init__(self, mentions: ChatMentions, items: ItemTable) -> None:
+        self.mentions = mentions
+        self.items = items
+
+    def candidates(
+        self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
+    ) -> list[ScoredItem]:
+        if not profile.liked_items:
+            return []
+        co = self.mentions.co_recommended(profile.liked_items, context.held_out_dialogue)
+        wanted = set(profile.genres_in)
+        excluded = profile.excluded_items
+        out = []
+        for item_id, by_liked in co.items():
+            row = self.items.get(item_id)
+            if row is None or item_id in excluded or (wanted and not row.genres & wanted):
+                continue
+            via = sorted(by_liked, key=lambda i: (-by_liked[i], i))[:3]
+            names = [it.title for i in via if (it := self.items.get(i)) is not None]
+            evidence = Evidence(
+                source="popularity",
+                kind="chat_co_recommended",
+                summary=f"recommended in real movie chats to people who mentioned {', '.join(names[:2])}",
+                facts={"via": via, "counts": [by_liked[i] for i in via], "corpus": self.mentions.corpora},
+            )
+            score = sum(math.log1p(c) for c in by_liked.values())
+            out.append(ScoredItem(item_id, score, [evidence]))
+        out.sort(key=lambda s: (-s.score, s.item_id))
+        return out[:k]
+
+
+class ChatSimilarSource:
+    r"""Chats like this one (``retrieval.chats.dialogues``): for the dialogues :math:`d` most similar to
+    the conversation (its movies and the person's words),
+    :math:`s_j = \sum_{d : j \text{ recommended in } d} \mathrm{sim}(q, d)`. Nothing said and no movie
+    named: no candidates."""
+
+    name = "chat_similar"
+
+    def __init__(self, dialogues: ChatDialogues, mentions: ChatMentions, items: ItemTable) -> None:
+        self.dialogues = dialogues
+        self.mentions = mentions
+        self.items = items
+
+    def candidates(
+        self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
+    ) -> list[ScoredItem]:
+        words = chat_words(profile.conversation_text)
+        matches = self.dialogues.similar(words, profile.mentioned_items, context.held_out_dialogue)
+        wanted = set(profile.genres_in)
+        excluded = profile.excluded_items
+        scores: dict[int, float] = {}
+        support: dict[int, list[DialogueMatch]] = {}
+        for match in matches:
+            for item_id in self.mentions.recommended_in.get(match.dialogue_id, ()):
+                row = self.items.get(item_id)
+                if row is None or item_id in excluded or (wanted and not row.genres & wanted):
+                    continue
+                scores[item_id] = scores.get(item_id, 0.0) + match.similarity
+                support.setdefault(item_id, []).append(match)
+        best = sorted(scores, key=lambda i: (-scores[i], i))[:k]
+        return [ScoredItem(i, scores[i], [self._evidence(support[i])]) for i in best]
+
+    def _evidence(self, matches: list[DialogueMatch]) -> Evidence:
+        via = list(dict.fromkeys(i for m in matches for i in m.shared_items))[:3]
+        words = list(dict.fromkeys(w for m in matches for w in m.shared_words))[:3]
+        parts = [f"mentioned {', '.join(names)}" for names in [self._titles(via[:2])] if names]
+        parts += [f"asked for {', '.join(repr(w) for w in words)}"] if words else []
+        return Evidence(
+            source="popularity",
+            kind="chat_similar",
+            summary=f"recommended in {len(matches)} real movie chats like this one "
+            f"(people who also {' and '.join(parts)})",
+            facts={
+                "n_dialogues": len(matches),
+                "via": via,
+                "words": words,
+                "corpus": ", ".join(sorted({corpus_of(m.dialogue_id) for m in matches})),
+            },
+        )
+
+    def _titles(self, item_ids: list[int]) -> list[str]:
+        return [row.title for i in item_ids if (row := self.items.get(i)) is not None]
