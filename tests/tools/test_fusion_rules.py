@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import random
 
+from tests.tools.handmade import ListSource, handmade_table
 from tools.base import Evidence
-from tools.item_table import ItemRow, ItemTable
+from tools.item_table import ItemTable
 from tools.kg_lookup import path_evidence
 from tools.profile import PreferenceProfile
 from tools.ranking import Ranker, RankerWeights
-from tools.scorers.base import ScoredItem
 
 GENRES = ("Action", "Comedy", "Crime", "Drama", "Horror", "Sci-Fi")
 
 
 def _table(n: int = 120) -> ItemTable:
-    rng = random.Random(7)
-    rows = {}
-    for i in range(1, n + 1):
-        genres = frozenset(rng.sample(GENRES, 2))
-        rows[i] = ItemRow(i, f"Film {i}", 1980 + i % 40, genres, features=frozenset(genres), popularity=i)
-    return ItemTable(rows)
-
-
-class ListSource:
-    def __init__(self, name: str, ids: list[int]) -> None:
-        self.name = name
-        self.ids = ids
-
-    def candidates(self, profile: PreferenceProfile, k: int, context: object = None) -> list[ScoredItem]:
-        return [ScoredItem(i, float(len(self.ids) - n), [_evidence(self.name)]) for n, i in enumerate(self.ids)][:k]
+    return handmade_table(n, seed=7, genres=GENRES, first_year=1980, years=40)
 
 
 def _evidence(source: str) -> Evidence:
@@ -39,8 +25,8 @@ def _evidence(source: str) -> Evidence:
 
 def test_conversation_prior_counts_in_full_only_for_items_that_fit_the_taste() -> None:
     items = _table()
-    chat = ListSource("chat", [50, 60, 70])  # popular in chats
-    knn = ListSource("cf_knn", [60, 10, 20])  # fits what the person liked; 60 is in both
+    chat = ListSource("chat", [50, 60, 70], _evidence)  # popular in chats
+    knn = ListSource("cf_knn", [60, 10, 20], _evidence)  # fits what the person liked; 60 is in both
     ranker = Ranker(items, [chat, knn], RankerWeights(chat=2.0, cf_knn=1.0, chat_alone=0.0))
     liked = PreferenceProfile(liked_items=(1,))
     top = [r.item_id for r in ranker.rank(liked, k=3, diversify=False).items]
@@ -59,7 +45,7 @@ def test_mmr_top_ten_is_the_start_of_the_top_fifty() -> None:
     order = list(range(1, 121))
     rng = random.Random(3)
     rng.shuffle(order)
-    ranker = Ranker(items, [ListSource("cf_knn", order)], RankerWeights(mmr_lambda=0.7))
+    ranker = Ranker(items, [ListSource("cf_knn", order, _evidence)], RankerWeights(mmr_lambda=0.7))
     profile = PreferenceProfile(liked_items=(order[-1],))
     top10 = [r.item_id for r in ranker.rank(profile, k=10).items]
     top50 = [r.item_id for r in ranker.rank(profile, k=50).items]

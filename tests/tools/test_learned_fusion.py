@@ -11,38 +11,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools.base import Evidence
-from tools.item_table import ItemRow, ItemTable
+from tests.tools.handmade import ListSource, handmade_table
+from tools.item_table import ItemTable
 from tools.profile import PreferenceProfile
 from tools.ranking import FEATURES, Candidates, LearnedFusion, Ranker, RankerWeights, train_fusion
 from tools.ranking.features import feature_matrix
 from tools.ranking.learned import FILE_NAME
-from tools.scorers.base import ScoredItem
 
 GENRES = ("Action", "Comedy", "Crime", "Drama")
 
 
 def _table(n: int = 80) -> ItemTable:
-    rng = random.Random(5)
-    rows = {}
-    for i in range(1, n + 1):
-        genres = frozenset(rng.sample(GENRES, 2))
-        rows[i] = ItemRow(i, f"Film {i}", 1970 + i % 50, genres, features=frozenset(genres), popularity=i)
-    return ItemTable(rows)
+    return handmade_table(n, seed=5, genres=GENRES, first_year=1970, years=50)
 
-
-class ListSource:
-    def __init__(self, name: str, ids: list[int]) -> None:
-        self.name = name
-        self.ids = ids
-
-    def candidates(self, profile: PreferenceProfile, k: int, context: object = None) -> list[ScoredItem]:
-        return [
-            ScoredItem(
-                i, float(len(self.ids) - n), [Evidence(source="cf", kind=self.name, summary=self.name)]
-            )
-            for n, i in enumerate(self.ids)
-        ][:k]
 
 
 def _column(name: str) -> int:
