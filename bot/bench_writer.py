@@ -94,10 +94,13 @@ def _summary(label: str, samples: list[float], unit: str = "ms") -> str:
 
 def run_writer_bench(settings: Settings, turns: int = 40) -> int:
     base = Recommender.from_settings(settings)
-    label = (
-        f"backend={settings.llm} model={settings.llm_model_size} "
-        f"threads={settings.llm_n_threads}/{settings.llm_n_threads_batch}"
+    model = settings.openai_model if settings.llm == "openai" else settings.llm_model_size
+    threads = (
+        f" threads={settings.llm_n_threads}/{settings.llm_n_threads_batch}"
+        if settings.llm == "embedded"
+        else ""
     )
+    label = f"{settings.llm} {model}{threads} budget={settings.writer_budget_s:g}s"
     try:
         return bench_writer(base, turns, label)
     finally:
@@ -179,4 +182,12 @@ def bench_writer(base: Recommender, turns: int = 40, label: str = "") -> int:
         print(_summary("why answer", whys))
         print(_summary("tokens in per turn", tokens_in, "tok"))
         print(_summary("tokens out per turn", tokens_out, "tok"))
+        p = {name: percentiles(xs) for name, xs in (("list", lists), ("first", firsts), ("full", fulls),
+                                                    ("why", whys), ("in", tokens_in), ("out", tokens_out))}  # fmt: skip
+        print("README row: | " + " | ".join([
+            label, str(rec_turns), f"{100 * llm_items / max(items, 1):.0f}%",
+            f"{100 * llm_turns / max(rec_turns, 1):.0f}%", str(bad), f"{p['list']['p95'] / 1000:.2f} s",
+            f"{p['first']['p50'] / 1000:.1f} s", f"{p['full']['p50'] / 1000:.1f} / {p['full']['p95'] / 1000:.1f} s",
+            f"{p['why']['p50'] / 1000:.1f} s", f"{p['in']['p50']:.0f} / {p['out']['p50']:.0f}",
+        ]) + " |")  # fmt: skip
     return 0

@@ -23,7 +23,7 @@ from bot.llm.base import LLMBackend
 from bot.llm_extract import llm_extract, merge
 from bot.mentions import Mentions, link_message
 from bot.policy import best_question, should_ask
-from bot.reasons import rank_steps, to_recommendations
+from bot.reasons import rank_steps, shown_evidence, to_recommendations
 from bot.references import Reference, find_references
 from bot.replies import explanation_text, labels, question_text, understood
 from bot.state import DialogueState
@@ -35,7 +35,6 @@ from bot.types import (
     RecommendationsEvent,
     Reply,
     StreamEvent,
-    TextChunkEvent,
     ToolStep,
     ToolStepEvent,
 )
@@ -60,7 +59,7 @@ class TurnContext:
     max_questions: int
     k: int
     llm_extractor: str = "when_unsure"  # always | when_unsure (the deterministic one found nothing)
-    llm_extract_budget_s: float = 3.0  # past it the deterministic extraction answers alone
+    llm_extract_budget_s: float = 1.0  # past it the deterministic extraction answers alone
     tool_agent: ToolAgent | None = None  # set: the LLM chooses the tools (tool-calling mode)
 
 
@@ -73,7 +72,7 @@ def _extract(
 ) -> Extraction:
     started = time.perf_counter()
     text = mentions.text
-    found = extract(mentions)
+    found = extract(mentions, context.toolbox.items.latest_year)
     n = len(found.liked_items) + len(found.disliked_items) + len(found.liked_people) + len(found.genres_in)
     trace.append(
         ToolStep(
@@ -92,13 +91,16 @@ def _extract(
         try:
             own = mentions.own_text  # the model never reads what is addressed to the system
             if own.strip():
-                job = EXTRACTOR.submit(llm_extract, own, context.llm, context.toolbox.index, genres)
+                budget = (
+                    context.llm_extract_budget_s
+                )  # the model stops itself there, freeing it for the writer
+                job = EXTRACTOR.submit(llm_extract, own, context.llm, context.toolbox.index, genres, budget)
                 found = merge(found, job.result(timeout=context.llm_extract_budget_s))
             ignored = mentions.commanded_items()
             found.liked_items = [i for i in found.liked_items if i not in ignored]
             found.disliked_items = [i for i in found.disliked_items if i not in ignored]
             trace.append(ToolStep(name="llm_extract", summary="merged", ms=ms_since(started)))
-        except FutureTimeout:  # the list is not held back; the model finishes in the background
+        except FutureTimeout:  # the list is not held back; the model stops itself at the same budget
             summary = (
                 f"over its {context.llm_extract_budget_s:g} s budget: the deterministic extraction answered"
             )
@@ -115,7 +117,8 @@ def _unsure(found: Extraction) -> bool:
     """The deterministic extractor found nothing to act on (no preference field the linker and the
     lexicons fill), or an ambiguous mention: worth the LLM extractor's seconds (kept off the common
     path so the list comes within a second)."""
-    return bool(found.ambiguous) or not (found.clear_year_range or has_any(found, NAMED))
+    cleared = found.clear_year_range or found.clear_runtime or found.clear_languages
+    return bool(found.ambiguous) or not (cleared or has_any(found, NAMED))
 
 
 def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator[StreamEvent]:
@@ -183,7 +186,7 @@ def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator
         if isinstance(piece, WriteOutcome):
             written = piece
         else:
-            yield TextChunkEvent(text=piece)  # a validated piece, as soon as it passed
+            yield piece  # a validated piece, as soon as it passed
     text_out, writer = written.text, written.kind
     summary = f"{len(text_out)} characters" + "".join(f"; draft rejected: {r}" for r in written.rejections)
     trace.append(
@@ -262,7 +265,7 @@ def _explain(
     reasons: list[str] = []
     try:
         paths = toolbox.explain(state.to_profile(), [item_id]).get(item_id, [])
-        reasons = [e.summary for e in paths]
+        reasons = [e.summary for e in shown_evidence(paths)]
     except ParleyError:
         degraded.append("kg")
     if not reasons:  # no graph path from a liked item: what every source says about the item
@@ -272,7 +275,7 @@ def _explain(
             e for items in gathered.found.values() for s in items if s.item_id == item_id for e in s.evidence
         ]
         found.sort(key=lambda e: EVIDENCE_PRIORITY.get(e.kind, 50))
-        reasons = list(dict.fromkeys(e.summary for e in found))
+        reasons = list(dict.fromkeys(e.summary for e in shown_evidence(found)))
     trace.append(
         ToolStep(
             name="kg_lookup",

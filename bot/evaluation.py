@@ -6,7 +6,10 @@ gathering (``rank_all``; the two halves apart: ``gather`` the sources' lists onc
 under any weights, for the replay and weight tuning), lists the catalogue and gives an item's facts
 as plain data for metrics and simulated users. ``held_out_dialogue`` (corpus replay, e.g. ``"redial:20001"``) is a parameter
 of the ranking request: that chat dialogue is left out of the conversation sources, so a replayed
-dialogue is never scored with its own answers.
+dialogue is never scored with its own answers. For the beyond-accuracy figures it gives each item's
+ratings count and chat mentions (``popularity_counts``, ``chat_mention_counts``); for held-out
+MovieLens users, ``without_users`` is the same evaluation over ratings without them (CF retrained in
+memory); ``SOURCE_BASELINES`` are single-source rankers (``item_knn``, ``most_rated``).
 
 Extending it: a new evaluation-only operation is a method here that reads ``self.toolbox``
 (sources, ranker, item table); nothing in the chat path calls this module.
@@ -14,15 +17,26 @@ Extending it: a new evaluation-only operation is a method here that reads ``self
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.reasons import to_recommendations
 from bot.sanitise import InvalidInputError
 from bot.state import DialogueState
 from bot.types import Recommendation
-from tools.engine import RANKER_NAMES
+from tools.engine import RANKER_NAMES, Toolbox
 from tools.profile import RankingContext
-from tools.ranking import Gathered, LearnedFusion, Ranker, RankerWeights, pool_features, train_fusion
+from tools.ranking import (
+    Gathered,
+    LearnedFusion,
+    Ranker,
+    RankerWeights,
+    pool_features,
+    train_fusion,
+    violates,
+)
+from tools.reason_words import ReasonWords
 
 if TYPE_CHECKING:
     from bot.recommender import Recommender
@@ -35,10 +49,38 @@ class Evaluation:
     """Ranking and catalogue access for evaluation (``parley-eval``), over one recommender's tools."""
 
     RANKERS: tuple[str, ...] = RANKER_NAMES
+    # single-source baselines ``rank``/``fuse`` also accept (not in RANKERS: the replay's tables)
+    SOURCE_BASELINES: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+        {"item_knn": ("cf_knn",), "most_rated": ("popularity",)}
+    )
 
-    def __init__(self, recommender: Recommender) -> None:
+    def __init__(self, recommender: Recommender, toolbox: Toolbox | None = None) -> None:
         self.recommender = recommender
-        self.toolbox = recommender.toolbox
+        self.toolbox = toolbox or recommender.toolbox
+        self._reason_words: ReasonWords | None = None
+
+    def popularity_counts(self) -> dict[int, int]:
+        """Each catalogue item's number of ratings (0 when unrated): the popularity of the
+        beyond-accuracy figures."""
+        return {item_id: row.popularity for item_id, row in self.toolbox.items.rows.items()}
+
+    def chat_mention_counts(self) -> dict[int, int]:
+        """Each item's number of chat-corpus dialogues (``data/chat_mentions.csv``) mentioning it."""
+        counts: dict[int, int] = {}
+        for items in self.toolbox.chat_mentions.mentioned_in.values():
+            for item_id in items:
+                counts[item_id] = counts.get(item_id, 0) + 1
+        return counts
+
+    def ratings(self) -> Any:
+        """A copy of the catalogue's ratings (a DataFrame: user_id, item_id, rating, timestamp)."""
+        return self.toolbox.stores.catalogue().ratings.copy()
+
+    def without_users(self, user_ids: set[int]) -> Evaluation:
+        """This evaluation over a toolbox whose ratings (item table, popularity, CF models trained
+        in memory, nothing saved) leave out ``user_ids``: held-out users' fold-in evaluation."""
+        stores = self.toolbox.stores.without_users(user_ids)
+        return Evaluation(self.recommender, Toolbox(stores, self.weights))
 
     def catalogue_ids(self) -> list[int]:
         """Every catalogue item id, ascending."""
@@ -50,16 +92,46 @@ class Evaluation:
         found = self.recommender.item_facts(item_id)
         return found.model_dump() if found is not None else {}
 
+    def quotable(self, phrase: str) -> bool:
+        """Whether a reason may quote a word or keyword to the person (``tools.reason_words``: it
+        says something about films; 'heist' yes, 'please' or 'second' never)."""
+        if self._reason_words is None:
+            self._reason_words = ReasonWords.from_items(self.toolbox.items)
+        return self._reason_words.quotable(phrase)
+
+    def violations(self, recommendations: list[Recommendation], state: DialogueState) -> list[str]:
+        """The hard constraints (``tools.ranking.violates``: years, genres, people, runtime, language,
+        liked / disliked / seen / rejected items) that recommendations break for the state they were
+        made for, as "title: constraint" (the state's ``recommended`` items are not counted: the state
+        already lists the recommendations themselves)."""
+        profile = state.to_profile()
+        excluded = frozenset(
+            (*profile.liked_items, *profile.disliked_items, *profile.seen, *profile.rejected)
+        )
+        found = []
+        for rec in recommendations:
+            row = self.toolbox.items.get(rec.item_id)
+            broken = violates(row, profile, excluded) if row is not None else "not in the catalogue"
+            if broken is not None:
+                found.append(f"{rec.title}: {broken}")
+        return found
+
     def _check(self, rankers: tuple[str, ...]) -> None:
-        unknown = [r for r in rankers if r not in self.RANKERS]
+        known = (*self.RANKERS, *self.SOURCE_BASELINES)
+        unknown = [r for r in rankers if r not in known]
         if unknown:
-            raise InvalidInputError(f"unknown ranker {unknown[0]!r}; choose from {', '.join(self.RANKERS)}")
+            raise InvalidInputError(f"unknown ranker {unknown[0]!r}; choose from {', '.join(known)}")
+
+    def _sources(self, ranker: str) -> list[str] | None:
+        if ranker in self.SOURCE_BASELINES:
+            return list(self.SOURCE_BASELINES[ranker])
+        return self.toolbox.ranker_sources(ranker)
 
     def rank(self, state: DialogueState, k: int = 10, ranker: str = "fused") -> list[Recommendation]:
         """Rank for a given state with one of ``RANKERS`` (baselines for evaluation)."""
         self._check((ranker,))
         result = self._ranker(ranker).rank(
-            state.to_profile(), k=k, only=self.toolbox.ranker_sources(ranker), diversify=ranker == "fused"
+            state.to_profile(), k=k, only=self._sources(ranker), diversify=ranker == "fused"
         )
         return to_recommendations(result)
 
@@ -148,7 +220,7 @@ class Evaluation:
 
     def _found(self, gathered: Gathered, ranker: str, fusing: Ranker) -> dict[str, Any]:
         """The gathered lists a ranker fuses: its sources, switched-on ones, cut to the pool."""
-        only = self.toolbox.ranker_sources(ranker)
+        only = self._sources(ranker)
         pool = fusing.weights.pool
         return {
             name: items[:pool]

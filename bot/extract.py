@@ -1,8 +1,9 @@
 """Deterministic preference extraction: the message's linked mentions plus small lexicons for
-negation and eras.
+negation and eras, and the hard constraints of ``bot.constraints`` (runtime, recency, language).
 
 Turns one user message (its ``Mentions``, linked once per turn) into an ``Extraction``: the
-preference fields it states (likes, dislikes, genres in/out, people, keywords, year range).
+preference fields it states (likes, dislikes, genres in/out, people, keywords, year range,
+runtime range, languages).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 
 from pydantic import Field
 
+from bot.constraints import apply_constraints, language_spans
 from bot.mentions import Mentions
 from tools.linking import EntityMention
 from tools.preferences import Preferences
@@ -30,8 +32,6 @@ BEFORE = re.compile(r"\b(?:before|older than|pre)[\s-]+((?:19|20)\d\d)\b", re.I)
 AFTER = re.compile(r"\b(?:after|since|newer than|post)[\s-]+((?:19|20)\d\d)\b", re.I)
 # "nothing before 1990" is a lower bound, "no films after 2000" an upper one
 NEGATED_BOUND = re.compile(r"\b(?:no|not|nothing|none|never)\b[\w\s]{0,20}?$", re.I)
-RECENT = re.compile(r"\b(recent|new|newer|modern)\s+(movies?|films?|ones?)\b", re.I)
-OLD = re.compile(r"\b(old|older|classic|classics)\s+(movies?|films?|ones?)\b|\bclassics\b", re.I)
 OLD_OK = re.compile(r"\b(older|old)\s+(movies?|films?|ones?)\s+(are|is)\s+(fine|ok|okay|good)\b", re.I)
 
 
@@ -40,6 +40,8 @@ class Extraction(Preferences):
     people it names (the state update keeps them when they describe a wish)."""
 
     clear_year_range: bool = False
+    clear_runtime: bool = False  # "any length is fine": the runtime bounds are lifted
+    clear_languages: bool = False  # "any language"
     ambiguous: list[EntityMention] = Field(default_factory=list)
 
 
@@ -50,12 +52,17 @@ def _negated(text: str, mention: EntityMention) -> bool:
     return bool(NEGATION.search(clause))
 
 
-def extract(mentions: Mentions) -> Extraction:
+def extract(mentions: Mentions, latest_year: int | None = None) -> Extraction:
+    """What one message states; ``latest_year``: the catalogue's newest year ("something recent"
+    counts back from it, ``bot.constraints``)."""
     out = Extraction()
     text = mentions.own_text
+    spoken = language_spans(text, [(m.start, m.end) for m in mentions.found if m.kind == "item"])
     for mention in mentions.found:
         if mention.kind == "item" and mentions.commanded(mention):
             continue
+        if mention.kind == "person" and any(s < mention.end and mention.start < e for s, e, _ in spoken):
+            continue  # "a French film" names a language, not the actor Delphine French
         best = mention.best
         negative = _negated(text, mention)
         if mention.ambiguous and mention.kind in ("item", "person"):
@@ -71,6 +78,8 @@ def extract(mentions: Mentions) -> Extraction:
             out.keywords_in.append(best.entity_id)
     _years(text, out)
     out.description = mentions.leftover()
+    # titles and names are no constraints ("The Long Goodbye", "Short Circuit")
+    apply_constraints(out.description, out, latest_year, [code for _, _, code in spoken])
     return out
 
 
@@ -97,7 +106,3 @@ def _years(text: str, out: Extraction) -> None:
             out.year_max = year  # "no films after 2000"
         else:
             out.year_min = year + 1
-    if RECENT.search(text) and out.year_min is None:
-        out.year_min = 2010
-    if OLD.search(text) and out.year_max is None:
-        out.year_max = 1979

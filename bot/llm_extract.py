@@ -18,12 +18,16 @@ MIN_CONFIDENCE = 0.85
 ENTITY_KINDS: dict[FieldKind, EntityKind] = {"item": "item", "person": "person", "genre": "genre"}
 
 
-def llm_extract(text: str, llm: LLMBackend, index: EntityIndex, genres: list[str]) -> Extraction:
+def llm_extract(
+    text: str, llm: LLMBackend, index: EntityIndex, genres: list[str], timeout_s: float | None = None
+) -> Extraction:
+    """What the LLM reads in ``text``, linked to the catalogue; within ``timeout_s`` (the model is
+    stopped there) or LLMError."""
     messages = [
         ChatMessage(role="system", content=prompts.render("extract_system.j2", genres=genres)),
         ChatMessage(role="user", content=text),
     ]
-    data = llm.complete_json(messages, SCHEMA, max_tokens=160)
+    data = llm.complete_json(messages, SCHEMA, max_tokens=160, timeout_s=timeout_s)
     out = Extraction()
 
     def link(names: object, kind: EntityKind) -> list[str]:

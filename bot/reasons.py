@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.types import Reason, Recommendation, ToolStep
 from tools.base import Evidence
 from tools.ranking import RankResult
+from tools.reason_words import keyword_shown
 
 # ranker source -> (the tool it stands for, the mode shown in the trace)
 SOURCE_TOOL = {
@@ -26,6 +29,44 @@ def to_reason(evidence: Evidence) -> Reason:
     return Reason(text=evidence.summary, source=source, evidence={"kind": evidence.kind, **evidence.facts})
 
 
+def _shared(evidence: Evidence) -> tuple[str, str] | None:
+    """(kind, entity key) of a graph reason about one shared entity (a neighbour row or a path)."""
+    if evidence.source != "kg" or not evidence.kind.startswith("shared_"):
+        return None
+    facts: dict[str, Any] = evidence.facts
+    nodes = facts.get("nodes") or []
+    middle = nodes[1] if len(nodes) > 2 and isinstance(nodes[1], dict) else {}
+    key = facts.get("key") or middle.get("id") or facts.get("name") or middle.get("name")
+    return (evidence.kind, str(key)) if key else None
+
+
+def _films(evidence: Evidence) -> int:
+    """How many of the person's films a graph reason names."""
+    via = evidence.facts.get("via") or []
+    return len(via) if via else int(evidence.facts.get("source") is not None)
+
+
+def shown_evidence(evidence: list[Evidence]) -> list[Evidence]:
+    """The evidence a person reads, in order: a reason quoting a keyword that is bookkeeping or
+    filler ("duringcreditsstinger", "original": ``tools.reason_words.keyword_shown``) is left out,
+    and each shared director, actor, keyword or genre is told once (by the reason naming the most
+    of the person's films, in the place of the first)."""
+    out: list[Evidence] = []
+    place: dict[tuple[str, str], int] = {}
+    for e in evidence:
+        shared = _shared(e)
+        if shared is not None and e.kind == "shared_keyword" and not keyword_shown(shared[1]):
+            continue
+        if shared is not None and shared in place:
+            if _films(e) > _films(out[place[shared]]):
+                out[place[shared]] = e
+            continue
+        if shared is not None:
+            place[shared] = len(out)
+        out.append(e)
+    return out
+
+
 def to_recommendations(result: RankResult) -> list[Recommendation]:
     return [
         Recommendation(
@@ -34,7 +75,7 @@ def to_recommendations(result: RankResult) -> list[Recommendation]:
             year=item.year,
             genres=item.genres,
             score=item.score,
-            reasons=[to_reason(e) for e in item.evidence[:REASONS_PER_ITEM]],
+            reasons=[to_reason(e) for e in shown_evidence(item.evidence)[:REASONS_PER_ITEM]],
         )
         for item in result.items
     ]

@@ -16,12 +16,16 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
+
+from pydantic import ValidationError
 
 import prompts
 from bot.controller import TurnContext, plan_turn
 from bot.evaluation import Evaluation
 from bot.health import check_vectors
 from bot.llm.base import LLMBackend
+from bot.options import RecommenderOptions
 from bot.sanitise import InvalidInputError, sanitise
 from bot.session_store import SessionStore, StoredMessage, session_store_from_settings
 from bot.settings import Settings, offline_environment, store_config
@@ -46,59 +50,47 @@ class Recommender:
         toolbox: Toolbox,
         llm: LLMBackend | None,
         store: SessionStore,
-        max_questions: int = 2,
-        k: int = 5,
-        llm_extractor: str = "when_unsure",
-        agent_mode: str = "auto",
-        agent_max_steps: int = 2,
-        max_message_chars: int = 2000,
-        writer_max_tokens: int = 320,
-        llm_extract_budget_s: float = 3.0,
+        options: RecommenderOptions | None = None,
+        **changes: Any,
     ) -> None:
+        """``changes`` are option names (``max_questions=0``), applied over ``options``."""
+        try:
+            self.options = (options or RecommenderOptions()).changed(**changes)
+        except ValidationError as error:
+            raise InvalidInputError(f"invalid Recommender options: {error}") from error
         self.toolbox = toolbox
         self.llm = llm
         self.store = store
-        self.max_questions = max_questions
-        self.k = k
-        if llm_extractor not in ("always", "when_unsure", "off"):
-            raise InvalidInputError(f"unknown LLM extractor mode {llm_extractor!r}")
-        self.llm_extractor = llm_extractor
-        self.llm_extract_budget_s = llm_extract_budget_s
-        self.agent_mode = agent_mode
-        self.agent_max_steps = agent_max_steps
-        self.max_message_chars = max_message_chars
         self.writer = GroundedWriter(
             llm,
             toolbox.index,
-            max_tokens=writer_max_tokens,
+            max_tokens=self.options.writer_max_tokens,
             cards=CardBuilder(toolbox.stores) if llm is not None else None,
             genres={g for row in toolbox.items.rows.values() for g in row.genres},
+            budget_s=self.options.writer_budget_s,
         )
-        self.tool_agent = tool_agent_for(toolbox, llm, agent_mode, agent_max_steps)
+        self.tool_agent = tool_agent_for(toolbox, llm, self.options.agent_mode, self.options.agent_max_steps)
         self._stores: Stores | None = None
+
+    @property
+    def k(self) -> int:
+        return self.options.recommendations_per_turn
+
+    @property
+    def max_questions(self) -> int:
+        return self.options.max_questions
 
     def with_options(
         self,
         *,
         store: SessionStore | None = None,
         llm: LLMBackend | None = None,
-        max_questions: int | None = None,
+        **changes: Any,
     ) -> Recommender:
         """The same toolbox, stores and options with another session store, LLM (e.g. a recording
-        wrapper) or question budget; None keeps the current one. For evaluation and benchmarks."""
-        rec = Recommender(
-            self.toolbox,
-            llm or self.llm,
-            store or self.store,
-            max_questions=self.max_questions if max_questions is None else max_questions,
-            k=self.k,
-            llm_extractor=self.llm_extractor,
-            llm_extract_budget_s=self.llm_extract_budget_s,
-            agent_mode=self.agent_mode,
-            agent_max_steps=self.agent_max_steps,
-            max_message_chars=self.max_message_chars,
-            writer_max_tokens=self.writer.max_tokens,
-        )
+        wrapper) or option values (``max_questions=0``); None keeps the current one. For evaluation
+        and benchmarks."""
+        rec = Recommender(self.toolbox, llm or self.llm, store or self.store, self.options, **changes)
         rec._stores = self._stores
         return rec
 
@@ -113,20 +105,10 @@ class Recommender:
         toolbox = Toolbox(stores, settings.ranker_weights)
         llm = backend_from_settings(settings)
         store = session_store_from_settings(settings)
-        rec = cls(
-            toolbox,
-            llm,
-            store,
-            max_questions=settings.max_questions,
-            k=settings.recommendations_per_turn,
-            agent_mode=settings.agent_mode,
-            agent_max_steps=settings.agent_max_steps,
-            llm_extractor=settings.llm_extractor,
-            llm_extract_budget_s=settings.llm_extract_budget_s,
-            max_message_chars=settings.max_message_chars,
-            writer_max_tokens=settings.writer_max_tokens,
-        )
+        rec = cls(toolbox, llm, store, RecommenderOptions.of(settings))
         rec._stores = stores
+        # the model reads the writer's static prompt while nobody waits (a first turn waits for it)
+        threading.Thread(target=rec.writer.prime, name="writer-prime", daemon=True).start()
         return rec
 
     def new_session(self) -> Session:
@@ -201,7 +183,7 @@ class Session:
 
     def _turn(self, text: str) -> Iterator[StreamEvent]:
         started = time.perf_counter()
-        limit = self.recommender.max_message_chars
+        limit = self.recommender.options.max_message_chars
         clean, problem = sanitise(text, limit)
         if problem is not None:
             message = prompts.render("bad_input.j2", problem=problem, limit=limit)
@@ -211,9 +193,9 @@ class Session:
         rec = self.recommender
         context = TurnContext(
             toolbox=rec.toolbox,
-            llm=rec.llm if rec.llm_extractor != "off" else None,
-            llm_extractor=rec.llm_extractor,
-            llm_extract_budget_s=rec.llm_extract_budget_s,
+            llm=rec.llm if rec.options.llm_extractor != "off" else None,
+            llm_extractor=rec.options.llm_extractor,
+            llm_extract_budget_s=rec.options.llm_extract_budget_s,
             writer=rec.writer,
             max_questions=rec.max_questions,
             k=rec.k,

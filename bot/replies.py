@@ -9,6 +9,7 @@ import prompts
 from bot.policy import Question
 from bot.state import DialogueState
 from tools.engine import Toolbox
+from tools.languages import language_name
 
 # degraded component -> what the person is told is unavailable
 COMPONENT_LABELS = {
@@ -44,7 +45,30 @@ def understood(state: DialogueState, toolbox: Toolbox) -> str:
         parts.append("no " + ", ".join(state.genres_out))
     if state.year_min or state.year_max:
         parts.append(f"years {state.year_min or '…'}–{state.year_max or '…'}")
+    if state.runtime_min is not None or state.runtime_max is not None:
+        parts.append(runtime_words(state.runtime_min, state.runtime_max))
+    if state.languages:
+        parts.append("in " + " or ".join(language_name(code) for code in state.languages))
     return "; ".join(parts)
+
+
+def _duration(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours > 1 else ''}"
+    return f"{minutes} minutes"
+
+
+def runtime_words(low: int | None, high: int | None) -> str:
+    """A runtime range in words, saying that films of unknown length were left out (an unknown
+    runtime never counts as short: ``tools.ranking.violates``)."""
+    if low is not None and high is not None:
+        bound = f"between {_duration(low)} and {_duration(high)}"
+    elif high is not None:
+        bound = f"at most {_duration(high)}"
+    else:
+        bound = f"at least {_duration(low or 0)}"
+    return f"{bound} long (runtime unknown for some films, so I only kept ones I know are {bound})"
 
 
 def labels(degraded: list[str]) -> list[str]:

@@ -38,6 +38,15 @@ def apply_extraction(state: DialogueState, found: Extraction) -> DialogueState:
         new.year_min = new.year_max = None
     if found.year_min is not None or found.year_max is not None:
         new.year_min, new.year_max = found.year_min, found.year_max
+    # a runtime bound or a language replaces the earlier one ("under 90 minutes" after "a long epic")
+    if found.clear_runtime:
+        new.runtime_min = new.runtime_max = None
+    if found.runtime_min is not None or found.runtime_max is not None:
+        new.runtime_min, new.runtime_max = found.runtime_min, found.runtime_max
+    if found.clear_languages:
+        new.languages = []
+    if found.languages:
+        new.languages = list(found.languages)
     leftover = found.description
     if leftover.strip():
         new.conversation_text = f"{state.conversation_text} {leftover.strip()}".strip()[-MAX_CONVERSATION_CHARS:]

@@ -82,8 +82,12 @@ class RecommendationsEvent(BaseModel):
 
 
 class TextChunkEvent(BaseModel):
+    """A delta of the reply's text. ``item_id``: the recommended item whose line it belongs to (None:
+    the opening or other text), so a client can fill each item of the list it already shows."""
+
     type: Literal["text"] = "text"
     text: str
+    item_id: int | None = None
 
 
 class DoneEvent(BaseModel):

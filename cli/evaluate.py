@@ -45,7 +45,7 @@ def _eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 EVAL = Command(
     "eval",
-    "evaluation harness: scripted | simulate | redial | inspired (see parley eval --help)",
+    "evaluation harness: scripted | simulate | redial | inspired | movielens (see parley eval --help)",
     cmd_eval,
     _eval_arguments,
 )

@@ -5,6 +5,7 @@
     parley-eval simulate --goals goals.yaml
     parley-eval redial --data data/dev             # corpus replay, full and dedup protocols
     parley-eval inspired --data some/dialogues.tsv # no crosswalk above it: titles linked
+    parley-eval movielens --holdout 0.1 --users 200  # held-out MovieLens users, favourites as liked
     parley-eval tune --corpus redial --tune-every 2 --candidates cand.json.gz   # fusion weights
 
 Every command writes ``result.json``, ``report.md`` and PNG plots into ``--out`` (default
@@ -30,7 +31,7 @@ import yaml
 from bot.recommender import Recommender
 from bot.session_store import SqliteSessionStore
 from bot.settings import Settings
-from eval import fusion, report
+from eval import fusion, movielens, report
 from eval.cases import DataFileError, locate
 from eval.harness import POLICIES, sample_goals, simulate
 from eval.metrics import common_figures
@@ -281,6 +282,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     common(tune_parser)
     fusion.add_parser(sub, common)
+    movielens.add_parser(sub, common)
     return parser
 
 
@@ -299,6 +301,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "parley-eval") -> int:
         "inspired": cmd_replay,
         "tune": cmd_tune,
         "train-fusion": fusion.command,
+        "movielens": movielens.command,
     }
     try:
         result = commands[args.command](args, rec, out)

@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from bot.evaluation import Evaluation
 from bot.recommender import Recommender, Session
+from eval.beyond import BeyondAccuracy
 from eval.metrics import DialogueResult, common_figures, evaluate_dialogue, mean
 from eval.simulator import RuleBasedUser
 from eval.types import Dialogue, Goal, Utterance
@@ -89,6 +91,7 @@ def simulate(
     dialogues: dict[str, list[Dialogue]] = {}
     all_results: list[DialogueResult] = []
     total_leaks = 0
+    beyond: dict[str, dict[str, Any]] = {}
     for name, max_questions in policies.items():
         recommender = make(max_questions)
         evaluation = recommender.evaluation()
@@ -98,8 +101,12 @@ def simulate(
             run_goal_dialogue(recommender, user, goal, max_turns, catalogue, f"{name}:{goal.goal_id}")
             for goal in progress(list(goals))
         ]
-        results = [evaluate_dialogue(d, catalogue, evaluation.facts) for d in runs]
+        results = [
+            evaluate_dialogue(d, catalogue, evaluation.facts, evaluation.violations, evaluation.quotable)
+            for d in runs
+        ]
         dialogues[name] = runs
+        beyond[name] = shown_beyond_accuracy(evaluation, runs)
         all_results.extend(results)
         total_leaks += user.leaks_dropped
         by_policy[name] = summarise_goals(results, user.leaks_dropped) | {"max_questions": max_questions}
@@ -110,7 +117,19 @@ def simulate(
     out["policy"] = first
     out["max_turns"] = max_turns
     out["by_policy"] = by_policy
+    out["beyond_accuracy"] = beyond
     return out, dialogues
+
+
+def shown_beyond_accuracy(evaluation: Evaluation, dialogues: Sequence[Dialogue]) -> dict[str, Any]:
+    """The beyond-accuracy figures (``eval.beyond``) of every list the bot showed; taste known:
+    the turn's state had a liked film."""
+    beyond = BeyondAccuracy.of(evaluation)
+    for dialogue in dialogues:
+        for utterance in dialogue.bot_utterances():
+            if utterance.reply is not None and utterance.recommendations:
+                beyond.add("shown", utterance.recommendations, bool(utterance.reply.profile.liked_items))
+    return beyond.by_ranker().get("shown", beyond.figures([]) | {"taste_known": beyond.figures([])})
 
 
 SIM_KEYS = ("success_rate", "avg_turns", "recall@1", "recall@10", "n_dialogues", "title_leaks_dropped")

@@ -9,14 +9,19 @@ public API. ``evaluate_dialogue`` bundles the per-dialogue figures (reason trace
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
+from bot.state import DialogueState
 from bot.timing import percentiles
-from eval.traceability import Facts, reason_traceability
+from bot.types import Recommendation
+from eval.traceability import Facts, Quotable, count_faults, reason_traceability
 from eval.types import Dialogue
+
+# the hard constraints a turn's recommendations break for its state (``Evaluation.violations``)
+Violations = Callable[[list[Recommendation], DialogueState], list[str]]
 
 
 def recall_at_k(ranked: Sequence[int], targets: Sequence[int | None], k: int) -> float | None:
@@ -101,23 +106,45 @@ class DialogueResult(BaseModel):
     out_of_catalogue: int = 0
     reasons_verified: int = 0
     reasons: int = 0
+    constraint_violations: int = 0  # recommendations breaking a hard constraint of their turn's state
+    reason_filler: int = 0  # reasons quoting words that say nothing about films ('please')
+    reason_bot_mentions: int = 0  # reasons naming Parley's own suggestions as the person's
     latency_ms: list[float] = []
 
 
-def evaluate_dialogue(dialogue: Dialogue, catalogue: set[int], facts: Facts) -> DialogueResult:
+def _any(_: str) -> bool:
+    return True
+
+
+def evaluate_dialogue(
+    dialogue: Dialogue,
+    catalogue: set[int],
+    facts: Facts,
+    violations: Violations | None = None,
+    quotable: Quotable | None = None,
+) -> DialogueResult:
     """The figures of one dialogue. Recall@k of a goal-driven dialogue: the share of the targets
-    among the first k distinct items recommended over the whole dialogue, in the order shown."""
+    among the first k distinct items recommended over the whole dialogue, in the order shown.
+    ``violations`` (``recommender.evaluation().violations``) counts the recommendations that break
+    a hard constraint of the state they were made for (runtime, language, years, genres...).
+    ``quotable`` (``Evaluation.quotable``) is the rule the ``reason_filler`` count checks quoted
+    words against (without it only ``reason_bot_mentions`` is counted)."""
     bots = dialogue.bot_utterances()
     shown = recommended_in_order(dialogue)
     repeats, total = repeat_count(dialogue)
     outside, _ = out_of_catalogue_count(shown, catalogue)
-    verified = reasons = 0
+    verified = reasons = broken = 0
+    faults = {"reason_filler": 0, "reason_bot_mentions": 0}
     for utterance in bots:
         if utterance.reply is not None and utterance.reply.recommendations:
             v, n = reason_traceability(
                 utterance.reply.recommendations, utterance.reply.profile, utterance.reply.trace, facts
             )
             verified, reasons = verified + v, reasons + n
+            if violations is not None:
+                broken += len(violations(utterance.reply.recommendations, utterance.reply.profile))
+            found = count_faults(utterance.reply.recommendations, utterance.reply.profile, quotable or _any)
+            faults = {k: faults[k] + found[k] for k in faults}
     result = DialogueResult(
         dialogue_id=dialogue.dialogue_id,
         n_turns=len(bots),
@@ -126,6 +153,8 @@ def evaluate_dialogue(dialogue: Dialogue, catalogue: set[int], facts: Facts) -> 
         out_of_catalogue=outside,
         reasons_verified=verified,
         reasons=reasons,
+        constraint_violations=broken,
+        **faults,
         latency_ms=[u.ms for u in bots],
     )
     if dialogue.goal is not None:
@@ -140,7 +169,8 @@ def evaluate_dialogue(dialogue: Dialogue, catalogue: set[int], facts: Facts) -> 
 
 def common_figures(results: Sequence[DialogueResult]) -> dict[str, Any]:
     """The keys every command reports: out_of_catalogue_rate, repeat_rate, reason_traceability,
-    latency_ms (p50/p95 over bot turns)."""
+    constraint_violations, reason_filler and reason_bot_mentions (reasons a person should not read:
+    ``eval.traceability.reason_faults``), latency_ms (p50/p95 over bot turns)."""
     recommended = sum(r.recommended for r in results)
     reasons = sum(r.reasons for r in results)
     return {
@@ -151,5 +181,8 @@ def common_figures(results: Sequence[DialogueResult]) -> dict[str, Any]:
         "reason_traceability": round(sum(r.reasons_verified for r in results) / reasons, 4)
         if reasons
         else 1.0,
+        "constraint_violations": sum(r.constraint_violations for r in results),
+        "reason_filler": sum(r.reason_filler for r in results),
+        "reason_bot_mentions": sum(r.reason_bot_mentions for r in results),
         "latency_ms": percentiles([ms for r in results for ms in r.latency_ms]),
     }

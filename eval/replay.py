@@ -8,7 +8,9 @@ the dialogue). Targets outside the catalogue are misses (and reported as ``catal
 The replayed dialogue is left out of the conversation sources (``data/chat_mentions.csv`` is built
 from the ReDial development half): leave-one-dialogue-out, so no case sees its own answers.
 
-Besides recall and NDCG: reason traceability of the fused ranker's top ``k`` (``eval.traceability``),
+Besides recall and NDCG: the beyond-accuracy figures of each ranker's top 10 (``beyond_accuracy``,
+``eval.beyond``: popularity, long tail, coverage, diversity, chat-corpus drift, also over the cases
+with a liked film known), reason traceability of the fused ranker's top ``k`` (``eval.traceability``),
 latency (``latency_ms``: the sources' time plus the fused ranker's fusion, what one fused ranking
 costs; ``source_latency_ms``: each source on its own) and the sources that failed. Out-of-catalogue
 and repeat rates are not reported here: a replay ranks without replying, and the ranker's hard
@@ -29,10 +31,11 @@ from bot.evaluation import Evaluation, Gathered, RankerWeights
 from bot.recommender import Recommender
 from bot.state import DialogueState
 from bot.timing import ms_since, percentiles
+from eval.beyond import BeyondAccuracy
 from eval.cases import CaseSet, build_state, genre_finder, held_out, read_cases
 from eval.corpora import ReplayCase
 from eval.metrics import mean, ndcg_at_k, recall_at_k
-from eval.traceability import reason_traceability
+from eval.traceability import FAULTS, count_faults, reason_traceability
 
 K = 50
 KS = (1, 10, 50)
@@ -146,9 +149,11 @@ def replay(
     catalogue = set(evaluation.catalogue_ids())
     find_genres = genre_finder(evaluation)
     table = RankerTable(names)
+    beyond = BeyondAccuracy.of(evaluation)
     ranking_ms: list[float] = []
     all_gathered: list[Gathered] = []
     verified = reasons = 0
+    faults: Counter[str] = Counter(dict.fromkeys((f"reason_{f}" for f in FAULTS), 0))
     for case in progress(read.cases):
         state = build_state(case, catalogue, find_genres)
         gathered = evaluation.gather(state, held_out(corpus, case))
@@ -162,14 +167,18 @@ def replay(
                 ranking_ms.append(round(sum(t.ms for t in gathered.timings) + ms_since(started), 2))
                 v, n = reason_traceability(recs[: recommender.k], state, None, evaluation.facts)
                 verified, reasons = verified + v, reasons + n
+                faults.update(count_faults(recs[: recommender.k], state, evaluation.quotable))
             table.add(name, case, [r.item_id for r in recs])
+            beyond.add(name, [r.item_id for r in recs], bool(state.liked_items))
     if latencies is not None:
         latencies.extend(ranking_ms)
     by_ranker = table.by_ranker(read.cases)
     out: dict[str, Any] = {k: v for k, v in by_ranker[head].items() if k != "dedup"}
     out["dedup"] = by_ranker[head]["dedup"]
     out["by_ranker"] = by_ranker
+    out["beyond_accuracy"] = beyond.by_ranker()
     out["reason_traceability"] = round(verified / reasons, 4) if reasons else 1.0
+    out |= dict(faults)  # reasons quoting filler words / naming Parley's suggestions as the person's
     out["latency_ms"] = percentiles(ranking_ms)
     out |= source_figures(all_gathered)
     out |= corpus_figures(read)

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eval import beyond
+
 REFERENCE_NOTE = (
     "Published figures on a related but not identical setting (other catalogues, item sets, "
     "splits and protocols); shown for orientation only, not as a like-for-like comparison."
@@ -92,6 +94,9 @@ COMMON_FIGURES = {
     "out_of_catalogue_rate": "out-of-catalogue rate",
     "repeat_rate": "repeat rate",
     "reason_traceability": "reason traceability",
+    "constraint_violations": "hard-constraint violations",
+    "reason_filler": "reasons quoting filler words",
+    "reason_bot_mentions": "reasons naming Parley's suggestions as the person's",
 }
 
 
@@ -149,6 +154,8 @@ def replay_markdown(result: dict[str, Any], settings: dict[str, Any]) -> str:
         "",
         *_table(dedup, keys),
     ]
+    if "beyond_accuracy" in result:
+        lines += ["", *beyond.markdown(result["beyond_accuracy"])]
     if result["corpus"] == "redial":
         lines += [
             "",
@@ -190,6 +197,12 @@ def simulate_markdown(result: dict[str, Any], settings: dict[str, Any]) -> str:
         REFERENCE_NOTE,
         "",
         *_table(SIMULATION_REFERENCES, ["recall@10"]),
+        "",
+        *(
+            beyond.markdown(result["beyond_accuracy"], "shown lists, by policy")
+            if "beyond_accuracy" in result
+            else []
+        ),
         "",
         "## All commands",
         *_common(result),

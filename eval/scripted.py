@@ -22,7 +22,14 @@ Expectations (per turn: about that reply; per dialogue: about the whole dialogue
   of them (that turn / every turn);
 * ``all_in_years``: ``[min, max]``: every recommendation's year is within (that turn / every turn);
 * ``mentions`` / ``not_mentions``: text (or a list) that the reply contains / does not contain,
-  case-insensitively (that turn / some turn for ``mentions``, every turn for ``not_mentions``).
+  case-insensitively (that turn / some turn for ``mentions``, every turn for ``not_mentions``);
+* ``state``: (per turn) preference fields of the reply's state: ``{runtime_max: 120}`` holds that
+  value, ``{languages: [fr]}`` holds these list items.
+
+Every turn is also checked against the hard constraints of its own state (runtime, language, years,
+genres, people: ``Evaluation.violations``); a recommendation that breaks one fails the script. So
+does a reason a person should not read (``eval.traceability.reason_faults``): one quoting filler
+words ('please', 'second') or naming Parley's own suggestions as what the person mentioned.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from bot.recommender import Recommender
 from bot.types import FeedbackKind, Recommendation
 from eval.harness import bot_turn
 from eval.metrics import DialogueResult, evaluate_dialogue
+from eval.traceability import reason_faults
 from eval.types import Dialogue, Utterance
 
 SUITE_DIR = Path(__file__).resolve().parent / "scripts"
@@ -58,6 +66,7 @@ class Expect(BaseModel):
     all_in_genres: list[str] | None = None
     all_in_genres_except: list[str] | None = None
     all_in_years: tuple[int, int] | None = None
+    state: dict[str, Any] | None = None  # preference fields the reply's state holds: a value, or items of a list
 
     @field_validator("mentions", "not_mentions", mode="before")
     @classmethod
@@ -178,6 +187,12 @@ def check_turn(expect: Expect, utterance: Utterance, previous: list[int]) -> lis
     for needle in expect.not_mentions or []:
         if needle.lower() in text:
             failed.append({"expectation": "not_mentions", "expected": needle})
+    profile = utterance.reply.profile if utterance.reply else None
+    for field, wanted in (expect.state or {}).items():
+        held = getattr(profile, field, None)
+        ok = set(wanted) <= set(held) if isinstance(wanted, list) and isinstance(held, list) else held == wanted
+        if not ok:
+            failed.append({"expectation": "state", "field": field, "expected": wanted, "held": held})
     return failed
 
 
@@ -235,6 +250,7 @@ class ScriptOutcome(BaseModel):
 
 def run_script(recommender: Recommender, script: Script, catalogue: set[int]) -> ScriptOutcome:
     session = recommender.new_session()
+    evaluation = recommender.evaluation()
     dialogue = Dialogue(dialogue_id=script.id)
     failures: list[dict[str, Any]] = []
     previous: list[int] = []
@@ -252,12 +268,25 @@ def run_script(recommender: Recommender, script: Script, catalogue: set[int]) ->
         dialogue.utterances.append(bot)
         for failure in check_turn(turn.expect, bot, previous):
             failures.append({"turn": n, "user": turn.user, **failure, **_said(bot)})
+        if bot.reply is not None and (broken := evaluation.violations(bot.reply.recommendations, bot.reply.profile)):
+            failures.append({"turn": n, "user": turn.user, "expectation": "hard constraints", "hit": broken})
+        if bot.reply is not None:  # every reason names a true, specific connection (eval.traceability)
+            bad = [
+                f"{rec.title}: {reason.text} ({', '.join(found)})"
+                for rec in bot.reply.recommendations
+                for reason in rec.reasons
+                if (found := reason_faults(reason, bot.reply.profile, evaluation.quotable))
+            ]
+            if bad:
+                failures.append({"turn": n, "user": turn.user, "expectation": "readable reasons", "hit": bad})
         previous_of.append(previous)
         bots.append(bot)
         previous = bot.recommendations or previous
     for failure in check_dialogue(script.expect, bots, previous_of):
         failures.append({"turn": None, **failure, **(_said(bots[-1]) if bots else {})})
-    result = evaluate_dialogue(dialogue, catalogue, recommender.evaluation().facts)
+    result = evaluate_dialogue(
+        dialogue, catalogue, evaluation.facts, evaluation.violations, evaluation.quotable
+    )
     return ScriptOutcome(
         id=script.id,
         category=script.category,

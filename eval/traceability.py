@@ -113,14 +113,14 @@ def _chat_similar_claim(rec: Recommendation, ev: dict[str, Any], state: Dialogue
     """ "Recommended in n chats like this one (people who also mentioned X / asked for 'w')": n is
     at most the chats that recommended it, X was named in this conversation and w was said in it."""
     n, recorded = ev.get("n_dialogues"), facts(rec.item_id).get("chat_recommended")
-    named = set(state.to_profile().mentioned_items)
+    named = set(state.to_profile().person_items)
     said = state.conversation_text.lower()
     via, words = [int(v) for v in ev.get("via") or []], [str(w) for w in ev.get("words") or []]
     return (
         isinstance(n, int)
         and isinstance(recorded, int)
         and 0 < n <= recorded
-        and bool(via or words)
+        and bool(via or words or ev.get("matched_words"))  # words shared but none worth showing
         and all(v in named for v in via)
         and all(re.search(rf"\b{re.escape(w)}", said) for w in words)
     )
@@ -140,11 +140,17 @@ def _shared_name(ev: dict[str, Any]) -> object:
     return ev.get("name") or middle.get("name") or middle.get("id") or ev.get("key")
 
 
+def _named_titles(ev: dict[str, Any], facts: Facts) -> list[object]:
+    """The titles a collaborative-filtering reason names: its first two liked neighbours."""
+    rows = ev.get("neighbours") or ev.get("closest_liked") or []
+    return [facts(int(r["item_id"])).get("title") for r in rows[:2] if isinstance(r, dict)]
+
+
 def reason_stated(reason: Reason, facts: Facts) -> bool:
     """Whether the reason's text states its evidence's specific claim, word for word (after folding
     case and accents): the shared entity, the person, the rating or chat counts, the movies named
-    and the words asked for. Kinds whose text makes no specific claim (``cf_neighbours``,
-    ``svd_foldin``, ``text_match``) pass."""
+    and the words asked for, the liked films a rating reason names (``cf_neighbours``,
+    ``svd_foldin``: the first two). ``text_match`` (its snippet is checked as the claim) passes."""
     ev = reason.evidence
     kind = str(ev.get("kind", ""))
     claimed: list[object]
@@ -156,6 +162,8 @@ def reason_stated(reason: Reason, facts: Facts) -> bool:
         claimed = [facts(int(v)).get("title") for v in (ev.get("via") or [])[:2]]
         claimed += [ev.get("n_dialogues")] if kind == "chat_similar" else []
         claimed += list(ev.get("words") or [])
+    elif kind in ("cf_neighbours", "svd_foldin"):
+        claimed = _named_titles(ev, facts)
     else:
         return True
     text = f" {_norm(reason.text)} "
@@ -217,3 +225,60 @@ def reason_traceability(
             total += 1
             verified += reason_verified(rec, reason, state, trace, facts)
     return verified, total
+
+
+# -- reasons a person would read --------------------------------------------------------------------
+
+Quotable = Callable[[str], bool]  # whether a word or keyword may be shown (``Evaluation.quotable``)
+FAULTS = ("filler", "bot_mentions")
+_QUOTED = re.compile(r"(?<![A-Za-z])'([^']+)'(?![A-Za-z])")
+_CITED = re.compile(r"\u201c[^\u201d]*\u201d")  # a film's own text, cited: not the reason's words
+
+
+def _shown_words(reason: Reason) -> list[str]:
+    """What a reason quotes to the person: the words it says were asked for, the keyword it says
+    is shared, and anything in single quotes in its text (outside a “cited” snippet of the film's
+    own description)."""
+    ev = reason.evidence
+    shown = [str(w) for w in ev.get("words") or []]
+    if ev.get("kind") == "shared_keyword" and (name := _shared_name(ev)) is not None:
+        shown.append(str(name))
+    return shown + _QUOTED.findall(_CITED.sub(" ", reason.text))
+
+
+def _items_as_the_persons(ev: dict[str, Any]) -> list[int]:
+    """The items a reason presents as the person's: what it says they mentioned or liked."""
+    found = [int(v) for v in ev.get("via") or []]
+    if ev.get("kind") in RELATION_FIELDS and ev.get("source") is not None:
+        found.append(int(ev["source"]))
+    for key in ("neighbours", "closest_liked"):
+        found += [int(r["item_id"]) for r in ev.get(key) or [] if isinstance(r, dict)]
+    return found
+
+
+def reason_faults(reason: Reason, state: DialogueState, quotable: Quotable) -> list[str]:
+    """What makes a reason one a person should not read (``FAULTS``, empty when none):
+
+    * ``filler``: it quotes a word or keyword that says nothing about films ('please', 'second',
+      'duringcreditsstinger'; ``quotable`` is the catalogue's rule, ``tools.reason_words``);
+    * ``bot_mentions``: it names as the person's ("people who also mentioned X", "like X") an item
+      the person never named or judged: Parley's own suggestions are not what the person said."""
+    faults = []
+    if any(not quotable(w) for w in _shown_words(reason)):
+        faults.append("filler")
+    persons = set(state.liked_items) | set(state.disliked_items)
+    if any(i not in persons for i in _items_as_the_persons(reason.evidence)):
+        faults.append("bot_mentions")
+    return faults
+
+
+def count_faults(
+    recommendations: Sequence[Recommendation], state: DialogueState, quotable: Quotable
+) -> dict[str, int]:
+    """``reason_<fault>`` -> the reasons of one turn with that fault (``reason_faults``)."""
+    counts = dict.fromkeys((f"reason_{f}" for f in FAULTS), 0)
+    for rec in recommendations:
+        for reason in rec.reasons:
+            for fault in reason_faults(reason, state, quotable):
+                counts[f"reason_{fault}"] += 1
+    return counts

@@ -59,8 +59,8 @@ class Toolbox:
         self.kg_lookup = KgLookup(stores.graph(), self.index)
         self.sources: list[CandidateSource] = [
             KgSource(stores.graph(), self.items),
-            ScorerSource("cf_knn", self.cf_score.scorers["knn"]),
-            ScorerSource("cf_svd", self.cf_score.scorers["svd"]),
+            ScorerSource("cf_knn", self.cf_score.scorers["knn"], self.items),
+            ScorerSource("cf_svd", self.cf_score.scorers["svd"], self.items),
             VectorSource(stores.vectors(), self.items),
             PopularitySource(self.cf_score.popularity, self.items),
             TrendingSource(self.items),

@@ -25,6 +25,9 @@ class ItemRow:
     popularity: int = 0
     recent_popularity: int = 0  # ratings in the last RECENT_YEARS of the ratings log
     features: frozenset[str] = field(default_factory=frozenset)
+    runtime: int | None = None  # minutes; None = unknown
+    language: str = ""  # original language (ISO 639-1); "" = unknown
+    countries: frozenset[str] = frozenset()  # production countries as the graph names them ("France")
 
     @property
     def display_title(self) -> str:
@@ -45,12 +48,17 @@ class ItemTable:
 
     def __init__(self, rows: dict[int, ItemRow]) -> None:
         self.rows = rows
+        # the catalogue's newest year ("something recent" counts back from it); None without years
+        self.latest_year = max((row.year for row in rows.values() if row.year is not None), default=None)
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue) -> ItemTable:
         people: dict[int, dict[str, set[str]]] = {}
+        countries: dict[int, set[str]] = {}
         for fact in catalogue.facts:
             people.setdefault(fact.item_id, {}).setdefault(fact.relation, set()).add(entity_key(fact.value))
+            if fact.relation == "country":
+                countries.setdefault(fact.item_id, set()).add(fact.value)
         ratings = catalogue.ratings
         counts = ratings["item_id"].value_counts().to_dict()
         recent_counts: dict[object, int] = {}
@@ -77,6 +85,9 @@ class ItemTable:
                 popularity=int(counts.get(item_id, 0)),
                 recent_popularity=int(recent_counts.get(item_id, 0)),
                 features=features,
+                runtime=item.runtime,
+                language=item.language,
+                countries=frozenset(countries.get(item_id, set())),
             )
         return cls(rows)
 

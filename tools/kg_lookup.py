@@ -57,15 +57,38 @@ def path_evidence(path: dict[str, Any]) -> Evidence:
             else f"directed by {name}, who is in {title}"
         )
     else:
-        kind = {"DIRECTED": "shared_director", "ACTED_IN": "shared_cast", "HAS_KEYWORD": "shared_keyword"}.get(
-            to_source, "shared_genre"
-        )
-        summary = {
-            "shared_director": f"directed by {name}, like {title}",
-            "shared_cast": f"with {name}, who is also in {title}",
-            "shared_keyword": f"also about {name}, like {title}",
-        }.get(kind, f"also {name}, like {title}")
+        kind = {
+            "DIRECTED": "shared_director",
+            "ACTED_IN": "shared_cast",
+            "HAS_KEYWORD": "shared_keyword",
+            "FROM_COUNTRY": "shared_country",
+        }.get(to_source, "shared_genre")
+        summary = shared_summary(kind.removeprefix("shared_"), name, [title])
     return Evidence(source="kg", kind=kind, summary=summary, facts=path)
+
+
+def genre_phrase(genre: str) -> str:
+    """A genre as it reads in a sentence, with its article: "an action film", "a film noir"."""
+    words = {"children": "children's film", "film-noir": "film noir", "imax": "IMAX film"}
+    phrase = words.get(genre.lower(), f"{genre.lower()} film")
+    return f"{'an' if phrase[0] in 'aeiou' else 'a'} {phrase}"
+
+
+def shared_summary(relation: str, name: str, titles: list[str]) -> str:
+    """What a person reads for one shared director, cast member, keyword or genre: "directed by
+    Michael Mann, like Heat", "with Al Pacino, also in Heat", "shares the keyword 'heist' with
+    Heat", "also a crime film, like Heat"."""
+    films = " and ".join(titles[:2])
+    relation = relation.lower()
+    if relation == "director":
+        return f"directed by {name}, like {films}"
+    if relation == "cast":
+        return f"with {name}, also in {films}"
+    if relation == "keyword":
+        return f"shares the keyword '{name}' with {films}"
+    if relation == "genre":
+        return f"also {genre_phrase(name)}, like {films}"
+    return f"also {name}, like {films}"  # a country: "also France, like Amélie"
 
 
 def neighbour_evidence(row: dict[str, Any], titles: dict[int, str]) -> list[Evidence]:
@@ -74,7 +97,7 @@ def neighbour_evidence(row: dict[str, Any], titles: dict[int, str]) -> list[Evid
         relation = str(shared.get("relation", shared.get("type", "")))
         name = shared.get("name") or shared.get("key")
         via = [titles.get(int(v), str(v)) for v in shared.get("via", [])][:2]
-        summary = f"shares {relation.lower().replace('_', ' ')} {name} with {', '.join(via)}"
+        summary = shared_summary(relation, str(name), via)
         # built from graph rows by this function (no validation needed: many per turn)
         out.append(
             Evidence.model_construct(

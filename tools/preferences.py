@@ -10,7 +10,9 @@ tool-calling agent's prompt and the "empty" / "unsure" / "removable" rules read 
 preference is one new field here.
 
 People and keywords are graph keys (``retrieval.catalogue_types.entity_key`` form); genres are
-catalogue genre names.
+catalogue genre names; languages are ISO 639-1 codes (``Item.language``). A runtime bound is in
+minutes, and like a year bound it is a hard constraint: an item whose runtime is unknown never meets
+it (unknown is not short).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, StringConstraints, create_model
 
-FieldKind = Literal["item", "person", "genre", "keyword", "year", "text"]
+FieldKind = Literal["item", "person", "genre", "keyword", "year", "runtime", "language", "text"]
+# a new statement replaces these fields (a year or runtime bound, the wanted languages) instead of adding to them
+REPLACED_KINDS = ("year", "runtime", "language", "text")
 MAX_NAMES = 5  # names per field the LLM extractor may return
 MAX_NAME_CHARS = 80
 Name = Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)]
@@ -38,7 +42,7 @@ class FieldSpec:
 
 class Preferences(BaseModel):
     """What a person wants: liked and disliked movies and people, wanted and excluded genres,
-    keywords, a year range and their wish in their own words."""
+    keywords, a year range, a runtime range, original languages and their wish in their own words."""
 
     liked_items: Annotated[
         list[int], FieldSpec("item", opposite="disliked_items", taste=True, llm_name="liked_titles")
@@ -63,6 +67,15 @@ class Preferences(BaseModel):
     )
     year_min: Annotated[int | None, FieldSpec("year")] = Field(default=None, ge=1870, le=2100, title="Earliest year")
     year_max: Annotated[int | None, FieldSpec("year")] = Field(default=None, ge=1870, le=2100, title="Latest year")
+    runtime_min: Annotated[int | None, FieldSpec("runtime")] = Field(
+        default=None, ge=1, le=1000, title="Shortest runtime (minutes)"
+    )
+    runtime_max: Annotated[int | None, FieldSpec("runtime")] = Field(
+        default=None, ge=1, le=1000, title="Longest runtime (minutes)"
+    )
+    languages: Annotated[list[str], FieldSpec("language")] = Field(
+        default_factory=list, title="Original languages"
+    )
     description: Annotated[str, FieldSpec("text", taste=True)] = Field(
         default="",
         max_length=2000,
@@ -103,7 +116,7 @@ FIELDS = tuple(SPECS)
 OPPOSED = {name: spec.opposite for name, spec in SPECS.items() if spec.opposite is not None}
 # what one message can name for the linker (everything but the free-text wish)
 NAMED = tuple(name for name, spec in SPECS.items() if spec.kind != "text")
-LISTS = tuple(name for name, spec in SPECS.items() if spec.kind not in ("year", "text"))
+LISTS = tuple(name for name, spec in SPECS.items() if spec.kind not in REPLACED_KINDS)
 TASTE = tuple(name for name, spec in SPECS.items() if spec.taste)
 LLM_NAMES = {name: spec.llm_name for name, spec in SPECS.items() if spec.llm_name is not None}
 

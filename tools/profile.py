@@ -41,6 +41,13 @@ class PreferenceProfile(SessionPreferences):
         )
 
     @property
+    def person_items(self) -> tuple[int, ...]:
+        """The items the person named or judged (liked, disliked), never Parley's own suggestions
+        (``recommended``, and the ``seen`` / ``rejected`` marks on them): what a reason may say the
+        person mentioned, and what "chats like this one" compares."""
+        return tuple(dict.fromkeys((*self.liked_items, *self.disliked_items)))
+
+    @property
     def is_empty(self) -> bool:
         """Nothing said about taste (filters alone, such as a year range, do not count)."""
         return not has_any(self, TASTE)

@@ -6,6 +6,7 @@ them from a catalogue is ``tools.ingest``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from pathlib import Path
@@ -219,6 +220,19 @@ class Stores:
         """Keep what an ingest just built (no reload from disk)."""
         self._catalogue = catalogue
         self._cf = cf
+
+    def without_users(self, user_ids: set[int]) -> Stores:
+        """Stores sharing this one's graph and vectors whose catalogue ratings leave out
+        ``user_ids`` and whose CF models are trained on what is left, in memory (nothing is saved:
+        the built models stay as they are). For held-out-user evaluation."""
+        catalogue = self.catalogue()
+        ratings = catalogue.ratings[~catalogue.ratings["user_id"].isin(user_ids)].reset_index(drop=True)
+        kept = dataclasses.replace(catalogue, ratings=ratings)
+        params = dataclasses.replace(self.cf_params(), test_fraction=0.0)
+        other = Stores(self.config)
+        other.server, other._graph, other._vectors = self.server, self.graph(), self.vectors()
+        other.use_built(kept, CFModels.train_on_ratings(ratings, params=params))
+        return other
 
     def close(self, stop_server: bool = False) -> None:
         if self._graph is not None:

@@ -182,7 +182,11 @@ class AgentTools:
             evidence = {"match": cand.match, "confidence": round(cand.confidence, 3), "name": cand.name}
             if cand.kind == "item" and (row := self.toolbox.items.get(int(cand.entity_id))) is not None:
                 text = f"its title matches \u201c{quoted}\u201d"
-                add(row, cand.confidence, Reason(text=text, source="kg", evidence={"kind": "title", **evidence}))
+                add(
+                    row,
+                    cand.confidence,
+                    Reason(text=text, source="kg", evidence={"kind": "title", **evidence}),
+                )
                 continue
             for row in self._by_person(cand.entity_id):
                 role = "director" if cand.entity_id in row.directors else "cast"
@@ -244,7 +248,9 @@ class AgentTools:
         state.fresh_description = bool(description)  # a wish given now leads the ranking, as in the chat
         if description:
             state.description = f"{base.description} {description}".strip()[-MAX_DESCRIPTION_CHARS:]
-            state.conversation_text = f"{base.conversation_text} {description}".strip()[-MAX_CONVERSATION_CHARS:]
+            state.conversation_text = f"{base.conversation_text} {description}".strip()[
+                -MAX_CONVERSATION_CHARS:
+            ]
         profile = state.to_profile()
         result = self.toolbox.ranker.rank(profile, k=args.k or self.recommender.k)
         return RecommendResult(
@@ -303,10 +309,7 @@ class AgentTools:
         return {
             "settings": public_settings(self.settings or Settings()),
             "recommender": {
-                "recommendations_per_turn": rec.k,
-                "max_questions": rec.max_questions,
-                "agent_mode": rec.agent_mode,
-                "llm_extractor": rec.llm_extractor,
+                **rec.options.model_dump(),
                 "llm": type(rec.llm).__name__ if rec.llm is not None else None,
                 "catalogue_items": len(self.toolbox.items.rows),
             },

@@ -60,10 +60,16 @@ class LLMBackend(ABC):
 
     @abstractmethod
     def complete_json(
-        self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256
+        self,
+        messages: list[ChatMessage],
+        schema: dict[str, Any],
+        *,
+        max_tokens: int = 256,
+        timeout_s: float | None = None,
     ) -> dict[str, Any]:
         """A JSON object that validates against ``schema`` (constrained decoding where supported);
-        raises LLMError when the output is not valid JSON for the schema."""
+        raises LLMError when the output is not valid JSON for the schema, or when ``timeout_s``
+        passes first (the generation is stopped then, so the model is free for the next call)."""
 
     @abstractmethod
     def complete_with_tools(

@@ -172,24 +172,48 @@ class EmbeddedLlama(LLMBackend):
         return self._stream_chunks(messages, max_tokens, temperature, self.last_stream)
 
     def complete_json(
-        self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256
+        self,
+        messages: list[ChatMessage],
+        schema: dict[str, Any],
+        *,
+        max_tokens: int = 256,
+        timeout_s: float | None = None,
     ) -> dict[str, Any]:
+        """Streamed under the schema's grammar, so a ``timeout_s`` stops the model between two
+        tokens (it holds the one model: a late extraction must not hold back the writer)."""
         started = time.perf_counter()
-        resp = self._call(
-            "a JSON reply",
-            messages=_messages(messages),
-            max_tokens=max_tokens,
-            temperature=0.0,
-            response_format={"type": "json_object", "schema": schema},
-        )
-        self.last_json_usage = self._usage(resp, started)  # read by the chat benchmark
-        text = resp["choices"][0]["message"].get("content") or ""
-        if resp["choices"][0].get("finish_reason") == "length":
+        pieces: list[str] = []
+        finish = None
+        with self._lock:
+            try:
+                chunks = self._llm.create_chat_completion(
+                    messages=_messages(messages),  # type: ignore[arg-type]
+                    max_tokens=max_tokens,
+                    temperature=0.0,
+                    response_format={"type": "json_object", "schema": schema},
+                    stream=True,
+                )
+                for chunk in chunks:
+                    if timeout_s is not None and time.perf_counter() - started > timeout_s:
+                        chunks.close()  # type: ignore[union-attr]
+                        raise TimeoutError(f"no JSON reply within {timeout_s:g} s")
+                    choice: dict[str, Any] = chunk["choices"][0]  # type: ignore[index, assignment]
+                    delta = choice.get("delta") or {}
+                    pieces.append(str(delta.get("content") or ""))
+                    finish = choice.get("finish_reason") or finish
+            except Exception as exc:
+                raise LLMError(
+                    f"the embedded model failed a JSON reply: {type(exc).__name__}: {exc}"
+                ) from exc
+            finally:  # read by the chat benchmark (and by tests: how far a stopped call got)
+                usage = {"prompt_tokens": self._llm.n_tokens - len(pieces), "completion_tokens": len(pieces)}
+                self.last_json_usage = self._usage({"usage": usage}, started)
+        if finish == "length":
             raise LLMError(
                 f"the embedded model's JSON reply was cut at max_tokens={max_tokens} "
                 "(bound arrays with maxItems, or allow more tokens)"
             )
-        return load_json_reply(text, schema, backend=self.name)
+        return load_json_reply("".join(pieces), schema, backend=self.name)
 
     def complete_with_tools(
         self,

@@ -18,7 +18,7 @@ def make_backend(
     kind: BackendKind | str,
     *,
     model_path: Path | str | None = None,
-    model_size: Literal["1.5b", "0.5b"] | str = "1.5b",
+    model_size: Literal["1.5b", "0.5b"] | str = "0.5b",
     state_dir: Path | str = Path(".state"),
     base_url: str | None = None,
     model: str = "qwen",

@@ -58,11 +58,16 @@ class MeteredBackend(LLMBackend):
         yield out.text
 
     def complete_json(
-        self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256
+        self,
+        messages: list[ChatMessage],
+        schema: dict[str, Any],
+        *,
+        max_tokens: int = 256,
+        timeout_s: float | None = None,
     ) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            return self.inner.complete_json(messages, schema, max_tokens=max_tokens)
+            return self.inner.complete_json(messages, schema, max_tokens=max_tokens, timeout_s=timeout_s)
         finally:
             usage = getattr(self.inner, "last_json_usage", None)
             record = CallRecord(

@@ -167,17 +167,30 @@ class OpenAICompatible(LLMBackend):
         return {"type": "json_object", "schema": schema}
 
     def _json_call(
-        self, mode: JsonMode, messages: list[ChatMessage], schema: dict[str, Any], max_tokens: int
+        self,
+        mode: JsonMode,
+        messages: list[ChatMessage],
+        schema: dict[str, Any],
+        max_tokens: int,
+        timeout_s: float | None = None,
     ) -> Any:
         # extra_body: sent as is, bypassing langchain's structured-output handling of response_format
+        # ``timeout`` goes to the OpenAI client's request: a server that is slower gets no more time
+        timeout: dict[str, Any] = {} if timeout_s is None else {"timeout": timeout_s}
         return self._chat.invoke(
             to_langchain_messages(messages),
             temperature=0.0,
             **self._limits(max_tokens, response_format=self._response_format(mode, schema)),
+            **timeout,
         )
 
     def complete_json(
-        self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256
+        self,
+        messages: list[ChatMessage],
+        schema: dict[str, Any],
+        *,
+        max_tokens: int = 256,
+        timeout_s: float | None = None,
     ) -> dict[str, Any]:
         import openai
 
@@ -185,7 +198,7 @@ class OpenAICompatible(LLMBackend):
         last: BaseException | None = None
         for mode in modes:
             try:
-                msg = self._json_call(mode, messages, schema, max_tokens)
+                msg = self._json_call(mode, messages, schema, max_tokens, timeout_s)
             except openai.APIStatusError as exc:
                 # HTTP 4xx/5xx on json_schema (llama_cpp.server: 500): try the next mode
                 last = exc

@@ -22,7 +22,7 @@ from bot.ui.render import (
     history_to_chat,
     profile_entries,
     profile_html,
-    recommendations_markdown,
+    reply_with_list,
     tool_step_message,
 )
 from bot.ui.sessions import SessionPool
@@ -134,7 +134,8 @@ class ChatApp:
         chat.append(thinking)
         started = time.perf_counter()
         yield [chat, "", skip, skip, skip, *self._skip_cards()]
-        prose: dict[str, Any] | None = None
+        prose: dict[str, Any] | None = None  # the turn's one reply message: the list, then the prose in it
+        listed: list[Recommendation] = []
         raw = ""
 
         def close_thinking() -> None:
@@ -154,10 +155,10 @@ class ChatApp:
                 elif isinstance(event, RecommendationsEvent):
                     close_thinking()
                     recs = [r.model_dump(mode="json") for r in event.recommendations]
-                    if recs:
-                        chat.append(
-                            {"role": "assistant", "content": recommendations_markdown(event.recommendations)}
-                        )
+                    listed = list(event.recommendations)
+                    if listed and prose is None:
+                        prose = {"role": "assistant", "content": reply_with_list(raw, listed)}
+                        chat.append(prose)
                     yield [chat, skip, recs, skip, skip, *self._cards(recs)]
                 elif isinstance(event, TextChunkEvent):
                     close_thinking()
@@ -165,7 +166,7 @@ class ChatApp:
                     if prose is None:
                         prose = {"role": "assistant", "content": ""}
                         chat.append(prose)
-                    prose["content"] = chat_text(raw)
+                    prose["content"] = reply_with_list(raw, listed)
                     yield [chat, skip, skip, skip, skip, *self._skip_cards()]
                 elif isinstance(event, DoneEvent):
                     close_thinking()

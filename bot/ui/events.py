@@ -29,7 +29,7 @@ def sse_events(session: Session, message: str) -> Iterator[bytes]:
             elif isinstance(event, RecommendationsEvent):
                 yield sse("recommendations", [r.model_dump(mode="json") for r in event.recommendations])
             elif isinstance(event, TextChunkEvent):
-                yield sse("text", {"text": event.text})
+                yield sse("text", event.model_dump(mode="json", include={"text", "item_id"}))
             elif isinstance(event, DoneEvent):
                 yield sse("done", event.reply.model_dump(mode="json"))
     except InvalidInputError as error:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bot.session_store import StoredMessage
@@ -74,17 +74,31 @@ NOTES = {
 }
 
 
+def details_html(rec: Recommendation) -> str:
+    """The numbers behind a card's reasons (weights, scores, counts) and its ranking score, folded
+    away in a ``<details>`` the person opens if they want them."""
+    lines = [
+        f'<li class="p-evidence">{esc(reason.text)}: {esc(evidence)}</li>'
+        for reason in rec.reasons[:3]
+        if (evidence := _evidence_text(reason.evidence))
+    ]
+    lines.append(f'<li class="p-evidence">ranking score: {rec.score:.3f}</li>')
+    return (
+        '<details class="p-details"><summary>Details</summary>'
+        f'<ul class="p-evidence-list">{"".join(lines)}</ul></details>'
+    )
+
+
 def card_html(rec: Recommendation, index: int, note: str = "") -> str:
-    """One recommendation card (title, year, genres, reasons with evidence), every field escaped."""
+    """One recommendation card, every field escaped: title, year, genres, the reasons in words,
+    and their numbers behind a Details toggle (``details_html``)."""
     genres = "".join(f'<span class="p-chip">{esc(g)}</span>' for g in rec.genres[:5])
     reasons = []
     for reason in rec.reasons[:3]:
-        evidence = _evidence_text(reason.evidence)
-        detail = f'<span class="p-evidence">{esc(evidence)}</span>' if evidence else ""
         reasons.append(
             f'<li class="p-reason"><span class="p-source p-source-{esc(reason.source)}">'
             f"{esc(SOURCE_LABELS.get(reason.source, reason.source))}</span> "
-            f'<span class="p-reason-text">{esc(reason.text)}</span>{detail}</li>'
+            f'<span class="p-reason-text">{esc(reason.text)}</span></li>'
         )
     year = f'<span class="p-year">{esc(rec.year)}</span>' if rec.year else ""
     status = f'<p class="p-note" role="status">{esc(NOTES[note])}</p>' if note in NOTES else ""
@@ -93,19 +107,30 @@ def card_html(rec: Recommendation, index: int, note: str = "") -> str:
         f'<div class="p-card-head"><span class="p-rank">{index + 1}</span>'
         f'<h3 class="p-title">{esc(rec.title)}</h3>{year}</div>'
         f'<div class="p-genres">{genres}</div>'
-        f'<ul class="p-reasons">{"".join(reasons)}</ul>{status}</article>'
+        f'<ul class="p-reasons">{"".join(reasons)}</ul>{details_html(rec)}{status}</article>'
     )
 
 
-def recommendations_markdown(recs: Iterable[Recommendation]) -> str:
+def recommendations_markdown(recs: Iterable[Recommendation], start: int = 1) -> str:
     """The ranked list as a chat message (shown as soon as the ranker has it)."""
     lines = []
-    for i, rec in enumerate(recs, start=1):
+    for i, rec in enumerate(recs, start=start):
         genres = ", ".join(rec.genres[:3])
         line = f"{i}. **{md_plain(title_line(rec))}**"
         if genres:
             line += f" · {md_plain(genres)}"
         lines.append(line)
+    return "\n".join(lines)
+
+
+def reply_with_list(text: str, recs: Sequence[Recommendation]) -> str:
+    """One chat message for a turn's list and its reply: the reply written so far, then the items it
+    has not reached yet as the ranker's lines (title, genres). The list appears at once and each
+    item's line is replaced by its written line as it streams in, so the list is shown once."""
+    lines = [chat_text(text.strip())] if text.strip() else []
+    pending = [(n, r) for n, r in enumerate(recs, 1) if f"{n}. {r.title}" not in text]
+    if pending:
+        lines.append(recommendations_markdown([r for _, r in pending], start=pending[0][0]))
     return "\n".join(lines)
 
 

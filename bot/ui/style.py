@@ -50,6 +50,9 @@ CSS = """
 .p-source-cf { background: #dcfce7; color: #166534; }
 .p-source-vector { background: #fef3c7; color: #92400e; }
 .p-evidence { display: block; color: var(--body-text-color-subdued); font-size: .78rem; margin-top: 2px; }
+.p-details { margin: 0 0 6px 30px; font-size: .78rem; color: var(--body-text-color-subdued); }
+.p-details summary { cursor: pointer; width: fit-content; }
+.p-evidence-list { margin: 2px 0 0 !important; padding: 0 !important; list-style: none; }
 .p-note { margin: 4px 0 2px 30px; font-size: .85rem; font-weight: 600; color: var(--primary-600); }
 .p-card-dislike { opacity: .55; }
 .p-card-actions { gap: 6px !important; padding: 0 10px 10px !important; flex-wrap: wrap; }

@@ -22,7 +22,7 @@ from bot.writing.check import CardChecker, Problem
 
 log = logging.getLogger(__name__)
 Task = Literal["blurb", "opening", "why"]
-TOKENS = {"blurb": 56, "opening": 32, "why": 96}
+TOKENS = {"blurb": 48, "opening": 32, "why": 96}
 COPIED = 0.5  # share of the example's word trigrams that makes a copy
 
 
@@ -35,10 +35,11 @@ class Attempts:
     completion_tokens: int = 0
     first_token_ms: float | None = None
     error: str = ""
+    late: bool = False  # the reply's time budget ran out before this piece was written
 
     @property
     def kinds(self) -> list[str]:
-        return [p.kind for problems in self.rejected for p in problems]
+        return [p.kind for problems in self.rejected for p in problems] + (["time"] if self.late else [])
 
 
 def overlap(text: str, other: str) -> float:
@@ -73,21 +74,47 @@ class PieceWriter:
         self.checker = checker
         self.max_tokens = max_tokens
         self.system = prompts.render("writer_system.j2")
-        answers = [line for line in self.system.splitlines() if line.startswith("Answer:")]
-        self.example = answers[-1].removeprefix("Answer:") if answers else ""
+        # the worked examples' answers: a draft that copies one is rejected
+        self.examples = [
+            line.removeprefix("Answer:") for line in self.system.splitlines() if line.startswith("Answer:")
+        ]
         self._failure_logged = False
+
+    def prime(self) -> None:
+        """Have the model read the static system prompt now (one token out), so the first reply
+        reuses its cached prefix instead of reading ~400 tokens first; a failure is only logged."""
+        card = FactCard(item_id=0, title="")
+        try:
+            for _ in self.llm.stream(self.messages(card, "opening"), max_tokens=1):
+                pass
+        except LLMError as error:
+            log.info("writer prefix not primed: %s", error)
 
     def messages(self, card: FactCard, task: Task, feedback: str = "", extra: str = "") -> list[ChatMessage]:
         user = prompts.render("writer_user.j2", card=card, task=task, feedback=feedback, extra=extra)
         return [ChatMessage(role="system", content=self.system), ChatMessage(role="user", content=user)]
 
-    def _draft(self, messages: list[ChatMessage], task: Task, attempts: Attempts) -> str:
+    def _draft(
+        self, messages: list[ChatMessage], task: Task, attempts: Attempts, deadline: float | None = None
+    ) -> str | None:
+        """The draft, or None when ``deadline`` (a ``perf_counter`` time) passed while it was written
+        (the generation is stopped there)."""
         started = time.perf_counter()
         pieces: list[str] = []
-        for delta in self.llm.stream(messages, max_tokens=min(TOKENS[task], self.max_tokens)):
-            if attempts.first_token_ms is None:
-                attempts.first_token_ms = (time.perf_counter() - started) * 1000
-            pieces.append(delta)
+        stream = self.llm.stream(messages, max_tokens=min(TOKENS[task], self.max_tokens))
+        late = False
+        try:
+            for delta in stream:
+                if attempts.first_token_ms is None:
+                    attempts.first_token_ms = (time.perf_counter() - started) * 1000
+                pieces.append(delta)
+                if deadline is not None and time.perf_counter() > deadline:
+                    late = True
+                    break
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # stops the generation (and frees the model) when we left early
         text = "".join(pieces)
         stats = getattr(self.llm, "last_stream", None)  # what the backend counted, when it does
         if isinstance(stats, dict) and stats.get("chunks"):
@@ -101,6 +128,9 @@ class PieceWriter:
         else:  # an estimate (four characters a token)
             attempts.prompt_tokens += sum(len(m.content) for m in messages) // 4
             attempts.completion_tokens += max(1, len(text) // 4) if text else 0
+        if late:
+            attempts.late = True
+            return None
         return text
 
     def write(
@@ -110,14 +140,24 @@ class PieceWriter:
         allowed_items: set[int],
         context: str = "",
         extra: str = "",
+        deadline: float | None = None,
+        retry: bool = True,
     ) -> tuple[str | None, Attempts]:
         """(the validated text or None, what it cost). ``extra`` is task material beyond the card
-        (the path to the person's likes for "why"; the list's titles for the opening)."""
+        (the path to the person's likes for "why"; the list's titles for the opening). Past
+        ``deadline`` (a ``perf_counter`` time) no draft is started or finished; ``retry=False``: a
+        rejected draft is not re-asked."""
         attempts = Attempts()
         feedback = ""
-        for _attempt in range(2):
+        for _attempt in range(2 if retry else 1):
+            if deadline is not None and time.perf_counter() >= deadline:
+                attempts.late = True
+                return None, attempts
             try:
-                draft = tidy(self._draft(self.messages(card, task, feedback, extra), task, attempts), card)
+                raw = self._draft(self.messages(card, task, feedback, extra), task, attempts, deadline)
+                if raw is None:
+                    return None, attempts
+                draft = tidy(raw, card)
             except LLMError as error:
                 attempts.error = str(error)
                 if not self._failure_logged:  # once per outage, not once per piece or turn
@@ -126,7 +166,7 @@ class PieceWriter:
                 return None, attempts
             self._failure_logged = False
             problems = self.checker.problems(draft, card, allowed_items, f"{context} {extra}")
-            if overlap(draft, self.example) > COPIED:
+            if any(overlap(draft, example) > COPIED for example in self.examples):
                 problems.append(Problem(kind="copy", message="it copies the example instead of this card"))
             if not problems:
                 return draft, attempts

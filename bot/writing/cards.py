@@ -1,7 +1,7 @@
 """Per-item fact cards: everything the LLM may say about one recommended item, nothing else of fact.
 
 A card holds the item's title, year, genres, directors, two or three top-billed cast, one or two
-sentences of overview (or its keywords when it has none), its reasons (how it relates to what the
+sentence of overview (or its keywords when it has none), its reasons (how it relates to what the
 person liked) and the person's wish in their own words. The writer prompts from the card and the
 validator checks the blurb against the same card (``bot.writing.check``).
 """
@@ -17,10 +17,10 @@ from tools.linking import fold
 from tools.stores import Stores
 
 CAST_ON_CARD = 3
-OVERVIEW_SENTENCES = 2
-OVERVIEW_CHARS = 320
+OVERVIEW_SENTENCES = 1  # the premise; a second sentence cost ~30 prompt tokens per item
+OVERVIEW_CHARS = 220
 KEYWORDS_ON_CARD = 6
-REASONS_ON_CARD = 3
+REASONS_ON_CARD = 2
 
 
 class FactCard(BaseModel):

@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from bot.llm.base import LLMBackend
-from bot.types import Recommendation
+from bot.types import Recommendation, TextChunkEvent
 from bot.writing.blurbs import Attempts, PieceWriter
 from bot.writing.cards import CardBuilder, FactCard
 from bot.writing.check import CardChecker
@@ -62,9 +62,9 @@ def item_line(n: int, rec: Recommendation, body: str) -> str:
     return f"{n}. {rec.title}{year} — {body}"
 
 
-def word_chunks(text: str) -> Iterator[str]:
+def word_chunks(text: str, item_id: int | None = None) -> Iterator[TextChunkEvent]:
     """A validated piece in word-sized deltas (what a streaming client appends)."""
-    yield from (w for w in re.findall(r"\S+\s*|\s+", text) if w)
+    yield from (TextChunkEvent(text=w, item_id=item_id) for w in re.findall(r"\S+\s*|\s+", text) if w)
 
 
 class GroundedWriter:
@@ -77,12 +77,19 @@ class GroundedWriter:
         max_tokens: int = 320,
         cards: CardBuilder | None = None,
         genres: Iterable[str] = (),
+        budget_s: float = 15.0,
     ) -> None:
         self.llm = llm
         self.max_tokens = max_tokens
+        self.budget_s = budget_s  # per reply: pieces not started by then are the template's
         self.cards = cards
         self.checker = CardChecker(index, genres)
         self.pieces = PieceWriter(llm, self.checker, max_tokens) if llm is not None else None
+
+    def prime(self) -> None:
+        """Read the writer's static prompt into the model's cache (in the background at start)."""
+        if self.pieces is not None:
+            self.pieces.prime()
 
     def write(
         self,
@@ -108,8 +115,9 @@ class GroundedWriter:
         ambiguous: list[str],
         allowed_items: set[int],
         wish: str = "",
-    ) -> Iterator[str | WriteOutcome]:
-        """Text deltas of the reply as each piece passes validation, then the ``WriteOutcome``."""
+    ) -> Iterator[TextChunkEvent | WriteOutcome]:
+        """Text deltas of the reply as each piece passes validation (tagged with their item), then
+        the ``WriteOutcome``."""
         if self.pieces is None or self.cards is None or not recommendations:
             yield WriteOutcome(text=template_text(recommendations, understood, degraded, ambiguous))
             return
@@ -119,17 +127,17 @@ class GroundedWriter:
         allowed = allowed_items | {r.item_id for r in recommendations}
         shown: list[str] = []
 
-        def emit(piece: Piece, text: str) -> Iterator[str]:
+        def emit(piece: Piece, text: str) -> Iterator[TextChunkEvent]:
             if outcome.first_text_ms is None:
                 outcome.first_text_ms = (time.perf_counter() - started) * 1000
             outcome.pieces.append(piece)
             shown.append(text)
-            yield from word_chunks(text)
+            yield from word_chunks(text, piece.item_id)
 
         prefix = template_prefix(degraded, ambiguous)
         if prefix:
             shown.append(prefix)
-            yield prefix
+            yield TextChunkEvent(text=prefix)
         opening_card = FactCard(
             item_id=0,
             title="",
@@ -140,13 +148,27 @@ class GroundedWriter:
         titles = "; ".join(item_line(n, r, "").rstrip(" —") for n, r in enumerate(recommendations, 1))
         jobs: list[tuple[FactCard, Recommendation | None, int]] = [(opening_card, None, 0)]
         jobs.extend((c, r, n) for n, (c, r) in enumerate(zip(cards, recommendations, strict=True), 1))
-        for card, rec, n in jobs:
+        deadline = started + self.budget_s
+        drafts = 0  # drafts asked for so far this reply
+        for index, (card, rec, n) in enumerate(jobs):
+            # re-ask a rejected piece only while the budget also leaves time for the pieces after it
+            # (at this reply's pace so far); otherwise the next item gets the time
+            now = time.perf_counter()
+            pace = (now - started) / max(drafts, 1)
+            retry = drafts == 0 or now + pace * (len(jobs) - index + 1) < deadline
             if outcome.error:  # the backend failed this turn: the template for the rest, no more waits
                 text, attempts = None, Attempts()
+            elif time.perf_counter() >= deadline:  # out of time: the template's line, no more waits
+                text, attempts = None, Attempts(late=True)
             elif rec is None:
-                text, attempts = self.pieces.write(card, "opening", allowed, understood, titles)
+                text, attempts = self.pieces.write(
+                    card, "opening", allowed, understood, titles, deadline, retry
+                )
             else:
-                text, attempts = self.pieces.write(card, "blurb", allowed, understood)
+                text, attempts = self.pieces.write(
+                    card, "blurb", allowed, understood, deadline=deadline, retry=retry
+                )
+            drafts += len(attempts.rejected) + (text is not None)
             outcome.prompt_tokens += attempts.prompt_tokens
             outcome.completion_tokens += attempts.completion_tokens
             outcome.error = outcome.error or attempts.error
@@ -177,7 +199,8 @@ class GroundedWriter:
             return None, None
         card = self.cards.card(recommendation.model_copy(update={"reasons": []}), wish)
         card.reasons = reasons[:3]
-        text, attempts = self.pieces.write(card, "why", allowed_items, "", "; ".join(reasons[:3]))
+        deadline = time.perf_counter() + self.budget_s
+        text, attempts = self.pieces.write(card, "why", allowed_items, "", "; ".join(reasons[:3]), deadline)
         piece = Piece(
             kind="why",
             item_id=recommendation.item_id,

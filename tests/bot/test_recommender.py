@@ -136,13 +136,18 @@ def test_with_options_keeps_every_other_option(
     make_recommender: Callable[..., Recommender], tmp_path: Path
 ) -> None:
     base = make_recommender(
-        None, max_questions=1, k=3, llm_extractor="off", agent_mode="plan", agent_max_steps=4
+        None,
+        max_questions=1,
+        recommendations_per_turn=3,
+        llm_extractor="off",
+        agent_mode="plan",
+        agent_max_steps=4,
     )
     other_store = SqliteSessionStore(tmp_path / "other.sqlite3")
     variant = base.with_options(store=other_store, max_questions=0)
     assert variant.store is other_store and variant.toolbox is base.toolbox
-    assert (variant.max_questions, variant.k, variant.llm_extractor) == (0, 3, "off")
-    assert (variant.agent_mode, variant.agent_max_steps) == ("plan", 4)
+    assert (variant.max_questions, variant.k, variant.options.llm_extractor) == (0, 3, "off")
+    assert (variant.options.agent_mode, variant.options.agent_max_steps) == ("plan", 4)
     reply = variant.new_session().respond("I loved Heat")
     assert len(reply.recommendations) == 3 and reply.question is None  # no questions left to ask
     assert base.store.messages(reply.session_id) == []  # the variant's sessions are in its own store

@@ -101,7 +101,12 @@ class FakeLLM(LLMBackend):
         yield from (piece for piece in re.findall(r"\S+\s*|\s+", text) if piece)
 
     def complete_json(
-        self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256
+        self,
+        messages: list[ChatMessage],
+        schema: dict[str, Any],
+        *,
+        max_tokens: int = 256,
+        timeout_s: float | None = None,
     ) -> dict[str, Any]:
         item = self._next("complete_json", messages)
         if isinstance(item, dict):

@@ -42,6 +42,16 @@ def test_tune_options() -> None:
         build_parser().parse_args(["tune", "--tune-fields", "no_such_weight"])
 
 
+def test_movielens_options() -> None:
+    args = build_parser().parse_args(["movielens"])
+    assert (args.command, args.holdout, args.seed, args.users, args.given) == ("movielens", 0.1, 0, 200, 5)
+    args = build_parser().parse_args(["movielens", "--holdout", "0.2", "--seed", "3", "--users", "9"])
+    assert (args.holdout, args.seed, args.users) == (0.2, 3, 9)
+    for wrong in (["--holdout", "1.5"], ["--given", "0"]):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["movielens", *wrong])
+
+
 def test_missing_dialogues_are_one_line_before_any_store_opens(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

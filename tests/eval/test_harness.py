@@ -21,13 +21,16 @@ def test_simulate_both_policies(make_recommender: Callable[..., Recommender]) ->
     base = make_recommender(None)
 
     def make(max_questions: int) -> Recommender:
-        return Recommender(base.toolbox, None, base.store, max_questions=max_questions, k=base.k)
+        return Recommender(base.toolbox, None, base.store, base.options, max_questions=max_questions)
 
     goals = [Goal(goal_id="heat", targets=[6]), *sample_goals(base, 2, seed=3)]
     assert sample_goals(base, 2, seed=3) == goals[1:]  # seeded
     result, dialogues = simulate(make, goals, max_turns=3, seed=0)
     assert set(result) >= KEYS | COMMON | {"by_policy"}
     assert set(result["by_policy"]) == {"normal", "never_ask"}
+    assert set(result["beyond_accuracy"]) == {"normal", "never_ask"}
+    for row in result["beyond_accuracy"].values():
+        assert row["n_cases"] > 0 and 0.0 < row["catalogue_coverage"] <= 1.0
     assert result["by_policy"]["never_ask"]["max_questions"] == 0
     for block in result["by_policy"].values():
         assert block["n_dialogues"] == 3
@@ -40,6 +43,7 @@ def test_simulate_both_policies(make_recommender: Callable[..., Recommender]) ->
             assert block[key] >= floor, (name, key, block[key])
         assert block["avg_turns"] <= 2.5, (name, block["avg_turns"])
     assert result["reason_traceability"] >= 0.9
+    assert result["reason_filler"] == 0 and result["reason_bot_mentions"] == 0  # reasons worth reading
     for runs in dialogues.values():
         for d in runs:
             assert d.goal is not None

@@ -90,7 +90,9 @@ def test_reason_traceability_by_hand() -> None:
         text="x", source="kg", evidence={"kind": "shared_cast", "key": "al pacino", "via": [6]}
     )
     neighbours = Reason(
-        text="y", source="cf", evidence={"kind": "cf_neighbours", "neighbours": [{"item_id": 6}]}
+        text="people who liked Heat also rated this highly",
+        source="cf",
+        evidence={"kind": "cf_neighbours", "neighbours": [{"item_id": 6}]},
     )
     stranger = Reason(
         text="z", source="cf", evidence={"kind": "cf_neighbours", "neighbours": [{"item_id": 16}]}
@@ -136,6 +138,9 @@ def test_evaluate_dialogue_by_hand() -> None:
         "out_of_catalogue_rate": 0.25,
         "repeat_rate": 0.25,
         "reason_traceability": 0.5,
+        "constraint_violations": 0,
+        "reason_filler": 0,
+        "reason_bot_mentions": 0,
         "latency_ms": {"p50": 10.0, "p95": 30.0},
     }
 
@@ -195,12 +200,34 @@ def test_a_reason_whose_text_says_what_its_evidence_does_not_is_unverified() -> 
     other_film = Reason(text="recommended in chats to people who mentioned Casino", source="cf", evidence=co)
     nothing_specific = Reason(text="people who liked the films you mentioned also rated this highly", source="cf",
                               evidence={"kind": "cf_neighbours", "neighbours": [{"item_id": 6}]})  # fmt: skip
+    named = nothing_specific.model_copy(update={"text": "people who liked Heat also rated this highly"})
     assert [reason_stated(r, facts) for r in (SHARED_CAST, wrong_name, wrong_count, right_count)] == [
         True,
         False,
         False,
         True,
     ]
-    assert not reason_stated(other_film, facts) and reason_stated(nothing_specific, facts)
-    recs = [_rec(858, SHARED_CAST, wrong_name, wrong_count, right_count, other_film, nothing_specific)]
-    assert reason_traceability(recs, LIKES_HEAT, None, facts) == (3, 6)
+    assert not reason_stated(other_film, facts)
+    # a rating reason names the liked films it rests on, not "the films you mentioned"
+    assert not reason_stated(nothing_specific, facts) and reason_stated(named, facts)
+    recs = [_rec(858, SHARED_CAST, wrong_name, wrong_count, right_count, other_film, nothing_specific, named)]
+    assert reason_traceability(recs, LIKES_HEAT, None, facts) == (3, 7)
+
+
+def test_constraint_violations_are_counted_per_turn() -> None:
+    dialogue = Dialogue(
+        dialogue_id="d",
+        utterances=[
+            Utterance(speaker="user", text="not too long"),
+            _bot([_rec(16), _rec(858)], [KG], LIKES_HEAT, ms=10.0),
+            _bot([_rec(16)], [KG], LIKES_HEAT, ms=10.0),
+        ],
+    )
+
+    def too_long(recs: list[Recommendation], state: DialogueState) -> list[str]:
+        return [f"{r.item_id}: longer than the runtime limit" for r in recs if r.item_id == 16]
+
+    result = evaluate_dialogue(dialogue, {6, 16, 858}, facts, too_long)
+    assert result.constraint_violations == 2
+    assert common_figures([result])["constraint_violations"] == 2
+    assert evaluate_dialogue(dialogue, {6, 16, 858}, facts).constraint_violations == 0

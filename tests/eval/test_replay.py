@@ -47,6 +47,11 @@ def test_redial_replay_keys_ranges_and_floors(
     _check_block(result["dedup"])
     assert result["dedup"]["n_targets"] <= result["n_targets"]
     assert set(result["by_ranker"]) == set(Evaluation.RANKERS)
+    assert set(result["beyond_accuracy"]) == set(Evaluation.RANKERS)
+    for row in result["beyond_accuracy"].values():
+        assert 0.0 <= row["popularity_percentile"] <= 100.0 and 0.0 <= row["long_tail_share"] <= 1.0
+        assert 0.0 < row["catalogue_coverage"] <= 1.0 and 0.0 <= row["chat_top50_share"] <= 1.0
+        assert 0 < row["taste_known"]["n_cases"] <= row["n_cases"]
     for block in result["by_ranker"].values():
         _check_block(block)
         _check_block(block["dedup"])
@@ -70,6 +75,7 @@ def test_redial_replay_keys_ranges_and_floors(
     baselines = [b["recall@10"] for name, b in result["by_ranker"].items() if name != "fused"]
     assert result["recall@10"] >= max(baselines), "fusion no better than its best single source"
     assert result["reason_traceability"] >= 0.95
+    assert result["reason_filler"] == 0 and result["reason_bot_mentions"] == 0  # reasons worth reading
 
     report.write_json(tmp_path, result)
     report.plot_recall_by_ranker(tmp_path, result)

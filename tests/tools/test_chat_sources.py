@@ -10,8 +10,10 @@ from tools.sources import ChatCoSource, ChatPriorSource, ChatSimilarSource
 
 HELD_OUT = RankingContext(held_out_dialogue="d1")
 ROWS = {
-    6: ItemRow(6, "Heat", 1995, frozenset({"Crime", "Action"}), popularity=102),
-    16: ItemRow(16, "Casino", 1995, frozenset({"Crime"}), popularity=80),
+    6: ItemRow(
+        6, "Heat", 1995, frozenset({"Crime", "Action"}), keywords=frozenset({"heist"}), popularity=102
+    ),
+    16: ItemRow(16, "Casino", 1995, frozenset({"Crime"}), keywords=frozenset({"heist"}), popularity=80),
     858: ItemRow(858, "The Godfather", 1972, frozenset({"Crime"}), popularity=192),
     1: ItemRow(1, "Toy Story", 1995, frozenset({"Animation", "Comedy"}), popularity=215),
 }
@@ -56,9 +58,7 @@ def test_co_mentions_follow_the_liked_movies() -> None:
     assert found[0].evidence[0].facts == {"via": [6], "counts": [2], "corpus": "ReDial"}
     assert "Heat" in found[0].evidence[0].summary
     # leaving d1 out, Toy Story was never recommended next to Heat
-    assert [
-        s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,)), 10, HELD_OUT)
-    ] == [858]
+    assert [s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,)), 10, HELD_OUT)] == [858]
     # a liked movie is never its own candidate, and seen ones are excluded
     assert [s.item_id for s in co.candidates(PreferenceProfile(liked_items=(6,), seen=(858,)), 10)] == [1]
 
@@ -91,3 +91,29 @@ def test_similar_chats_respect_exclusions_genres_and_the_held_out_dialogue() -> 
     ] == [1]
     held_out = similar.candidates(PreferenceProfile(**base), 10, HELD_OUT)
     assert [(s.item_id, s.evidence[0].facts["n_dialogues"]) for s in held_out] == [(858, 1)]
+
+
+def test_similar_chats_show_only_words_about_films_and_the_persons_own_movies() -> None:
+    """Filler words ('please', 'similar', 'second') still count for the similarity but are never
+    shown; a word of a title the person named is not a wish; Parley's own suggestions neither
+    count as the person's movies nor appear as what they mentioned."""
+    chats, items = ChatMentions(MENTIONS), ItemTable(ROWS)
+    words = {"d1": frozenset({"please", "similar", "heist", "heat"}), "d2": frozenset({"please", "second"})}
+    similar = ChatSimilarSource(ChatDialogues(words, chats.mentioned_in), chats, items)
+    found = similar.candidates(
+        PreferenceProfile(liked_items=(6,), conversation_text="I loved Heat, a heist please, similar"), 10
+    )
+    by_item = {s.item_id: s.evidence[0] for s in found}
+    assert set(by_item) == {858, 1}  # d1 and d2 both match (Heat, 'please')
+    shown = by_item[858]
+    assert shown.facts["words"] == ["heist"] and shown.facts["matched_words"] >= 3
+    assert "'heist'" in shown.summary and "'please'" not in shown.summary and "'heat'" not in shown.summary
+    # only filler shared: the reason reads without the words part
+    only_filler = similar.candidates(PreferenceProfile(conversation_text="the second one please"), 10)
+    assert only_filler and all(s.evidence[0].facts["words"] == [] for s in only_filler)
+    assert all(s.evidence[0].summary.endswith("like this one") for s in only_filler)
+    # Heat was Parley's suggestion, not the person's: no chat matches by it, and none says so
+    suggested = similar.candidates(PreferenceProfile(recommended=(6,), conversation_text="a heist"), 10)
+    assert suggested and all(s.evidence[0].facts["via"] == [] for s in suggested)
+    assert all("Heat" not in s.evidence[0].summary for s in suggested)
+    assert similar.candidates(PreferenceProfile(recommended=(6,), seen=(858,), rejected=(1,)), 10) == []

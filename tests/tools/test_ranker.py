@@ -35,6 +35,9 @@ def profiles(draw: st.DrawFn) -> PreferenceProfile:
         liked_people=tuple(draw(st.lists(st.sampled_from(PEOPLE), max_size=1, unique=True))),
         year_min=year_min,
         year_max=year_max,
+        runtime_max=draw(st.none() | st.integers(80, 200)),
+        runtime_min=draw(st.none() | st.integers(60, 80)),
+        languages=tuple(draw(st.lists(st.sampled_from(["en", "fr", "ja"]), max_size=1))),
         description=draw(st.sampled_from(["", "a tense heist", "something funny with songs"])),
     )
 
@@ -52,6 +55,17 @@ def broken_constraint(catalogue: Catalogue, item_id: int, profile: PreferencePro
         return f"{item.year} is after {profile.year_max}"
     if set(item.genres) & set(profile.genres_out):
         return f"genres {item.genres} include an excluded one"
+    if profile.runtime_max is not None and (item.runtime is None or item.runtime > profile.runtime_max):
+        return f"runtime {item.runtime} is over {profile.runtime_max} or unknown"
+    if profile.runtime_min is not None and (item.runtime is None or item.runtime < profile.runtime_min):
+        return f"runtime {item.runtime} is under {profile.runtime_min} or unknown"
+    if profile.languages and item.language not in profile.languages:
+        countries = {f.value for f in catalogue.facts if f.item_id == item_id and f.relation == "country"}
+        home = {"en": {"USA", "UK", "Ireland", "Canada", "Australia", "New Zealand"}, "fr": {"France"}, "ja": {"Japan"}}
+        made_in_english = bool(countries & home["en"])
+        wanted = [c for c in profile.languages if countries & home[c] and (c == "en" or not made_in_english)]
+        if item.language or not wanted:
+            return f"language {item.language!r} (made in {sorted(countries)}) is not one of {profile.languages}"
     people = {
         " ".join(fact.value.lower().split())
         for fact in catalogue.facts
@@ -89,9 +103,15 @@ def test_the_constraint_oracle_reads_the_catalogue(small_catalogue: Catalogue) -
         PreferenceProfile(genres_out=("Crime",)),
         PreferenceProfile(disliked_people=("michael mann",)),
         PreferenceProfile(disliked_people=("al pacino",)),
+        PreferenceProfile(runtime_max=169),
+        PreferenceProfile(runtime_min=171),
+        PreferenceProfile(languages=("fr",)),
     ):
         assert broken_constraint(small_catalogue, 6, profile) is not None, profile
     assert broken_constraint(small_catalogue, 6, PreferenceProfile(year_min=1995, year_max=1995)) is None
+    # Heat runs 170 minutes; its language is unknown, and it was made in the USA
+    assert broken_constraint(small_catalogue, 6, PreferenceProfile(runtime_min=170, runtime_max=170)) is None
+    assert broken_constraint(small_catalogue, 6, PreferenceProfile(languages=("en",))) is None
 
 
 def test_disliked_person_never_returned(toolset: ToolSet) -> None:

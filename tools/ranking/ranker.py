@@ -8,7 +8,8 @@ fused score is
 where ``rank_s(j)`` is 1-based (absent items add nothing) and the weights ``w_s`` come from Settings
 (tuned on the ReDial/INSPIRED development halves). Hard constraints are applied to every candidate
 before fusion (never relaxed): catalogue items only, nothing liked/disliked/seen/rejected/already
-recommended, inside the year range, no excluded genre, nothing by a disliked person. Diversity is
+recommended, inside the year range, no excluded genre, nothing by a disliked person, inside the
+runtime range (an unknown runtime is outside it), in a wanted language (``tools.languages.speaks``). Diversity is
 maximal marginal relevance over genre/director/keyword overlap and franchise (no five sequels).
 A source that fails (store down) is skipped and reported in ``degraded``.
 
@@ -30,6 +31,7 @@ from pydantic import BaseModel, Field
 from retrieval.errors import ParleyError
 from tools.base import Evidence
 from tools.item_table import ItemRow, ItemTable
+from tools.languages import speaks
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
 from tools.ranking.features import Candidates, collect
 from tools.ranking.learned import LearnedFusion
@@ -104,6 +106,12 @@ EVIDENCE_PRIORITY = {
 ExplainFn = Callable[[PreferenceProfile, list[int]], dict[int, list[Evidence]]]
 
 
+def narrows(profile: PreferenceProfile) -> bool:
+    """A constraint that most of the catalogue fails (a runtime bound, a language): the priors
+    (popularity, trending) then propose from the items that meet it, not only from the most popular."""
+    return profile.runtime_min is not None or profile.runtime_max is not None or bool(profile.languages)
+
+
 def violates(row: ItemRow, profile: PreferenceProfile, excluded: frozenset[int]) -> str | None:
     """The hard constraint an item breaks for a profile, or None."""
     if row.item_id in excluded:
@@ -114,6 +122,13 @@ def violates(row: ItemRow, profile: PreferenceProfile, excluded: frozenset[int])
         return "after the year range"
     if row.genres & set(profile.genres_out):
         return "excluded genre"
+    # an unknown runtime meets no runtime bound: "not too long" keeps only films known to be short
+    if profile.runtime_max is not None and (row.runtime is None or row.runtime > profile.runtime_max):
+        return "longer than the runtime limit, or runtime unknown"
+    if profile.runtime_min is not None and (row.runtime is None or row.runtime < profile.runtime_min):
+        return "shorter than the runtime minimum, or runtime unknown"
+    if profile.languages and not speaks(row.language, row.countries, profile.languages):
+        return "not in a wanted language"
     disliked = set(profile.disliked_people)
     if disliked and (row.directors & disliked or row.cast & disliked):
         return "by a disliked person"

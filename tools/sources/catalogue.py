@@ -16,6 +16,7 @@ from tools.base import Evidence
 from tools.item_table import ItemTable
 from tools.kg_lookup import neighbour_evidence
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
+from tools.ranking.ranker import narrows, violates
 from tools.scorers.base import ItemScorer, ScoredItem
 
 
@@ -66,20 +67,42 @@ class KgSource:
         return sorted(out.values(), key=lambda s: (-s.score, s.item_id))
 
 
-class ScorerSource:
-    """A CF scorer as a candidate source (no signal -> no candidates; the popularity source covers)."""
+# evidence kind -> (the facts listing the liked films a CF reason rests on, the text naming them)
+NAMED_EVIDENCE = {
+    "cf_neighbours": ("neighbours", "people who liked {films} also rated this highly"),
+    "svd_foldin": ("closest_liked", "rated highly by people with your taste in {films}"),
+}
 
-    def __init__(self, name: str, scorer: ItemScorer) -> None:
+
+class ScorerSource:
+    """A CF scorer as a candidate source (no signal -> no candidates; the popularity source covers).
+    With the item table, its reasons name the liked films they rest on ("people who liked Heat and
+    Collateral also rated this highly") instead of "the films you mentioned"."""
+
+    def __init__(self, name: str, scorer: ItemScorer, items: ItemTable | None = None) -> None:
         self.name = name
         self.scorer = scorer
+        self.items = items
 
     def candidates(
         self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
     ) -> list[ScoredItem]:
         try:
-            return self.scorer.score(profile, k)
+            found = self.scorer.score(profile, k)
         except CannotScoreError:
             return []
+        if self.items is not None:
+            for scored in found:
+                scored.evidence = [self._named(e) for e in scored.evidence]
+        return found
+
+    def _named(self, evidence: Evidence) -> Evidence:
+        field, text = NAMED_EVIDENCE.get(evidence.kind, ("", ""))
+        rows = list(evidence.facts.get(field) or [])[:2] if field else []
+        titles = [it.title for r in rows if self.items and (it := self.items.get(int(r["item_id"])))]
+        if not titles or len(titles) < len(rows):  # every film named, or the scorer's own text
+            return evidence
+        return evidence.model_copy(update={"summary": text.format(films=" and ".join(titles))})
 
 
 class PopularitySource:
@@ -94,11 +117,19 @@ class PopularitySource:
     def candidates(
         self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
     ) -> list[ScoredItem]:
-        if not profile.genres_in:
+        limited = narrows(profile)
+        if not profile.genres_in and not limited:
             return self.scorer.score(profile, k)
         wanted = set(profile.genres_in)
-        pool = self.scorer.score(profile, k * 10)
-        return [s for s in pool if (it := self.items.get(s.item_id)) is not None and it.genres & wanted][:k]
+        # a runtime or language constraint can leave few of the k * 10 most popular: rank them all
+        pool = self.scorer.score(profile, len(self.items.rows) if limited else k * 10)
+        return [
+            s
+            for s in pool
+            if (it := self.items.get(s.item_id)) is not None
+            and (not wanted or it.genres & wanted)
+            and (not limited or violates(it, profile, frozenset()) is None)
+        ][:k]
 
 
 class VectorSource:
@@ -211,10 +242,13 @@ class TrendingSource:
     ) -> list[ScoredItem]:
         wanted = set(profile.genres_in)
         excluded = profile.excluded_items
+        limited = narrows(profile)
         out = []
         for score, item_id in self.ranked:
             row = self.items.rows[item_id]
             if item_id in excluded or (wanted and not row.genres & wanted):
+                continue
+            if limited and violates(row, profile, excluded) is not None:
                 continue
             evidence = Evidence(
                 source="popularity",

@@ -14,6 +14,7 @@ from retrieval.chats import ChatDialogues, ChatMentions, DialogueMatch, chat_wor
 from tools.base import Evidence
 from tools.item_table import ItemTable
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
+from tools.reason_words import ReasonWords, title_words
 from tools.scorers.base import ScoredItem
 
 
@@ -100,22 +101,34 @@ class ChatCoSource:
 
 class ChatSimilarSource:
     r"""Chats like this one (``retrieval.chats.dialogues``): for the dialogues :math:`d` most similar to
-    the conversation (its movies and the person's words),
-    :math:`s_j = \sum_{d : j \text{ recommended in } d} \mathrm{sim}(q, d)`. Nothing said and no movie
-    named: no candidates."""
+    the conversation (the movies the person named or judged, never Parley's own suggestions, and the
+    person's words), :math:`s_j = \sum_{d : j \text{ recommended in } d} \mathrm{sim}(q, d)`. Nothing
+    said and no movie named: no candidates.
+
+    The reason shows the shared words that say something about films (``tools.reason_words``:
+    'heist', 'funny', never 'please' or 'second'; every shared word still counts for the
+    similarity) and the person's movies the chats also mentioned."""
 
     name = "chat_similar"
 
-    def __init__(self, dialogues: ChatDialogues, mentions: ChatMentions, items: ItemTable) -> None:
+    def __init__(
+        self,
+        dialogues: ChatDialogues,
+        mentions: ChatMentions,
+        items: ItemTable,
+        words: ReasonWords | None = None,
+    ) -> None:
         self.dialogues = dialogues
         self.mentions = mentions
         self.items = items
+        self.words = words if words is not None else ReasonWords.from_items(items)
 
     def candidates(
         self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
     ) -> list[ScoredItem]:
         words = chat_words(profile.conversation_text)
-        matches = self.dialogues.similar(words, profile.mentioned_items, context.held_out_dialogue)
+        matches = self.dialogues.similar(words, profile.person_items, context.held_out_dialogue)
+        titles = title_words(self._titles(list(profile.person_items)))
         wanted = set(profile.genres_in)
         excluded = profile.excluded_items
         scores: dict[int, float] = {}
@@ -128,22 +141,27 @@ class ChatSimilarSource:
                 scores[item_id] = scores.get(item_id, 0.0) + match.similarity
                 support.setdefault(item_id, []).append(match)
         best = sorted(scores, key=lambda i: (-scores[i], i))[:k]
-        return [ScoredItem(i, scores[i], [self._evidence(support[i])]) for i in best]
+        return [ScoredItem(i, scores[i], [self._evidence(support[i], titles)]) for i in best]
 
-    def _evidence(self, matches: list[DialogueMatch]) -> Evidence:
+    def _evidence(self, matches: list[DialogueMatch], titles: set[str]) -> Evidence:
         via = list(dict.fromkeys(i for m in matches for i in m.shared_items))[:3]
-        words = list(dict.fromkeys(w for m in matches for w in m.shared_words))[:3]
+        shared = list(dict.fromkeys(w for m in matches for w in m.shared_words))
+        words = self.words.shown(shared, exclude=titles)[:3]
         parts = [f"mentioned {', '.join(names)}" for names in [self._titles(via[:2])] if names]
         parts += [f"asked for {', '.join(repr(w) for w in words)}"] if words else []
+        n = len(matches)
+        summary = f"recommended in {n} real movie chat{'' if n == 1 else 's'} like this one"
+        if parts:
+            summary += f" (people who also {' and '.join(parts)})"
         return Evidence(
             source="popularity",
             kind="chat_similar",
-            summary=f"recommended in {len(matches)} real movie chats like this one "
-            f"(people who also {' and '.join(parts)})",
+            summary=summary,
             facts={
-                "n_dialogues": len(matches),
+                "n_dialogues": n,
                 "via": via,
                 "words": words,
+                "matched_words": len(shared),
                 "corpus": ", ".join(sorted({corpus_of(m.dialogue_id) for m in matches})),
             },
         )

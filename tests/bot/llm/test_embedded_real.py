@@ -58,20 +58,36 @@ def test_embedded_chat_json_stream_and_tools(embedded) -> None:  # type: ignore[
         embedded.complete_with_tools(TOOL_CHAT, [KG_LOOKUP], tool_choice="vector_search")
 
 
+def test_a_json_call_past_its_timeout_is_stopped_and_frees_the_model(embedded) -> None:  # type: ignore[no-untyped-def]
+    full = embedded.complete_json(EXTRACT, PREFS_SCHEMA, max_tokens=80, timeout_s=120)
+    assert schema_errors(full, PREFS_SCHEMA) == []
+    whole = embedded.last_json_usage.completion_tokens
+    with pytest.raises(LLMError, match=r"within 0\.01 s"):
+        embedded.complete_json(EXTRACT, PREFS_SCHEMA, max_tokens=80, timeout_s=0.01)
+    stopped = embedded.last_json_usage.completion_tokens
+    print(f"[llm] JSON reply: {whole} tokens; stopped at its timeout after {stopped}")
+    assert stopped < whole  # stopped between two tokens, not at the end of the reply
+    assert list(embedded.stream(CHAT, max_tokens=4))  # and the model is free for the next call
+
+
 def template_lines(recommendations: list[Recommendation]) -> list[str]:
     """The numbered item lines the template writer would show for these recommendations."""
     text = template_text(recommendations, "", [], [])
     return [line for line in text.splitlines() if line[:1].isdigit()]
 
 
-def test_embedded_model_turn_extracts_ranks_and_the_validator_judges_the_draft(embedded, make_recommender) -> None:  # type: ignore[no-untyped-def]
+def test_embedded_model_turn_extracts_ranks_and_the_validator_judges_the_draft(
+    embedded, make_recommender
+) -> None:  # type: ignore[no-untyped-def]
     """The public API on the real 0.5B model: the LLM extractor finds Heat, the ranker returns
     grounded items, and each item's blurb is judged against its card: the model's when it passed,
     else that item's template line (tests/bot/writing/test_writer_real.py asserts the acceptance)."""
     rec = make_recommender(embedded, agent_mode="plan", llm_extractor="always")
     started = time.perf_counter()
     reply = rec.new_session().respond("I loved Heat, something similar please")
-    print(f"[llm] Recommender turn with embedded 0.5B: {(time.perf_counter() - started) * 1000:.0f} ms, writer={reply.writer}")
+    print(
+        f"[llm] Recommender turn with embedded 0.5B: {(time.perf_counter() - started) * 1000:.0f} ms, writer={reply.writer}"
+    )
     print(reply.text)
     assert 6 in reply.profile.liked_items  # Heat (1995)
     assert reply.recommendations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.state import DialogueState
 from bot.types import Reason, Recommendation, ToolStep
 from bot.ui.render import (
@@ -10,6 +12,7 @@ from bot.ui.render import (
     profile_entries,
     profile_html,
     recommendations_markdown,
+    reply_with_list,
     tool_step_message,
 )
 
@@ -50,3 +53,64 @@ def test_profile_entries_and_panel() -> None:
     html = profile_html(entries)
     assert "<img" not in html
     assert "Heat (1995)" in html and "No: Horror" in html
+
+
+def test_a_card_shows_reasons_in_words_and_keeps_the_numbers_behind_details() -> None:
+    """The person reads "directed by Michael Mann, like Heat"; weights, scores and counts are in a
+    closed ``<details>`` of the card, not in its visible text."""
+    rec = Recommendation(
+        item_id=47044,
+        title="Miami Vice",
+        year=2006,
+        genres=["Crime"],
+        score=0.153,
+        reasons=[
+            Reason(
+                text="directed by Michael Mann, like Heat",
+                source="kg",
+                evidence={"kind": "shared_director", "name": "Michael Mann", "weight": 4.0, "via": [6]},
+            ),
+            Reason(
+                text="people who liked Heat also rated this highly",
+                source="cf",
+                evidence={"kind": "cf_neighbours", "score": 0.15, "counts": [1]},
+            ),
+        ],
+    )
+    html = card_html(rec, 0)
+    details = re.search(r"<details class=\"p-details\">(.*?)</details>", html, re.S)
+    assert details is not None and "<summary>Details</summary>" in details.group(1)
+    assert "<details open" not in html  # closed until the person opens it
+    visible = re.sub(r"<[^>]+>", " ", html.replace(details.group(0), ""))
+    assert "directed by Michael Mann, like Heat" in visible
+    assert "people who liked Heat also rated this highly" in visible
+    for internal in ("weight:", "score:", "via:", "counts:"):
+        assert internal not in visible
+    hidden = details.group(1)
+    assert "weight: 4.00" in hidden and "score: 0.15" in hidden and "ranking score: 0.153" in hidden
+
+
+def _listed(n: int) -> list[Recommendation]:
+    return [
+        Recommendation(item_id=i, title=f"Film {i}", year=2000 + i, genres=["Drama"], score=1.0, reasons=[])
+        for i in range(1, n + 1)
+    ]
+
+
+def test_the_list_is_shown_once_and_each_line_is_replaced_as_the_reply_reaches_it() -> None:
+    recs = _listed(3)
+    before = reply_with_list("", recs)
+    assert [line.split(" · ")[0] for line in before.splitlines()] == [
+        "1. **Film 1 \\(2001\\)**",
+        "2. **Film 2 \\(2002\\)**",
+        "3. **Film 3 \\(2003\\)**",
+    ]
+    halfway = reply_with_list("Three dramas for you.\n1. Film 1 (2001) — a <b>quiet</b> one\n", recs)
+    lines = halfway.splitlines()
+    assert lines[0] == "Three dramas for you."
+    assert lines[1] == "1. Film 1 (2001) — a &lt;b&gt;quiet&lt;/b&gt; one"  # written text, escaped
+    assert lines[2].startswith("2. **Film 2") and lines[3].startswith("3. **Film 3")
+    assert sum("Film 1" in line for line in lines) == 1  # never twice
+    done = reply_with_list("Ok.\n1. Film 1 (2001) — a\n2. Film 2 (2002) — b\n3. Film 3 (2003) — c", recs)
+    assert done.count("Film") == 3 and "**" not in done
+    assert reply_with_list("Which one did you mean?", []) == "Which one did you mean?"

@@ -58,6 +58,10 @@ def test_the_stream_delivers_steps_list_deltas_done_in_order(client: TestClient)
     done = events[-1][1]
     assert isinstance(done, dict) and "".join(texts).strip() == done["text"]
     assert BLURB in done["text"] and done["writer"] == "llm"
+    # each delta names the list item whose line it is (None: the opening), in the list's order
+    listed = [r["item_id"] for r in events[first_list][1]]  # type: ignore[attr-defined, index]
+    tagged = [data["item_id"] for name, data in events if name == "text"]  # type: ignore[index]
+    assert tagged[0] is None and list(dict.fromkeys(t for t in tagged if t is not None)) == listed
 
 
 def test_a_bad_stream_body_is_422(client: TestClient) -> None:

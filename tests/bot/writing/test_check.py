@@ -102,6 +102,9 @@ def test_a_copy_of_the_prompts_example_is_rejected(checker: CardChecker) -> None
     from bot.writing.blurbs import PieceWriter
     from tests.doubles.fake_llm import FakeLLM
 
-    writer = PieceWriter(FakeLLM(default=PieceWriter(FakeLLM(), checker).example), checker)
-    text, attempts = writer.write(CASINO, "blurb", {HEAT})
-    assert text is None and "copy" in attempts.kinds
+    examples = PieceWriter(FakeLLM(), checker).examples
+    assert len(examples) == 2  # the blurb's and the opening's
+    for example in examples:
+        writer = PieceWriter(FakeLLM(default=example), checker)
+        text, attempts = writer.write(CASINO, "blurb", {HEAT})
+        assert text is None and "copy" in attempts.kinds

@@ -3,13 +3,14 @@ against that card, one retry, then that item's template line (a scripted LLM, on
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from bot.llm.base import ChatMessage, Completion, LLMBackend, LLMError
-from bot.recommender import Recommender
+from bot.recommender import InvalidInputError, Recommender
 from bot.types import DoneEvent, TextChunkEvent
 from bot.writing import DraftValidator
 from tests.doubles.fake_llm import FakeLLM
@@ -42,7 +43,12 @@ class ScriptedLLM(LLMBackend):
         yield self.complete(messages, max_tokens=max_tokens).text
 
     def complete_json(
-        self, messages: list[ChatMessage], schema: dict[str, Any], *, max_tokens: int = 256
+        self,
+        messages: list[ChatMessage],
+        schema: dict[str, Any],
+        *,
+        max_tokens: int = 256,
+        timeout_s: float | None = None,
     ) -> dict[str, Any]:
         raise LLMError("not supported")
 
@@ -183,3 +189,66 @@ def test_the_writer_token_budget_is_a_setting(make_recommender: Callable[..., Re
     llm = ScriptedLLM(["nothing"] * 20)
     make_recommender(llm, writer_max_tokens=37).new_session().respond("I loved Heat")
     assert llm.budgets and max(llm.budgets) == 37
+
+
+class SlowLLM(ScriptedLLM):
+    """Each streamed draft takes ``seconds`` (word by word), like a loaded CPU."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(["It is a great pick for you tonight."] * 20)
+        self.seconds = seconds
+        self.closed = 0  # drafts stopped before their end
+
+    def stream(
+        self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
+    ) -> Iterator[str]:
+        words = self.complete(messages, max_tokens=max_tokens).text.split(" ")
+        try:
+            for word in words:
+                time.sleep(self.seconds / len(words))
+                yield word + " "
+        except GeneratorExit:
+            self.closed += 1
+            raise
+
+
+def test_past_the_writer_budget_the_rest_are_template_lines(
+    make_recommender: Callable[..., Recommender],
+) -> None:
+    llm = SlowLLM(0.4)
+    started = time.perf_counter()
+    reply = make_recommender(llm, writer_budget_s=1.0).new_session().respond("I loved Heat")
+    took = time.perf_counter() - started
+    writer = next(s for s in reply.trace if s.name == "writer")
+    by = [writer.args["items"][str(r.item_id)] for r in reply.recommendations]
+    assert by[0] == "llm" and "template" in by  # the first blurb is the LLM's, the late ones are not
+    assert "time" in writer.args["rejected"]
+    assert len(llm.calls) <= 4  # opening + blurbs begun within the second; none after it
+    assert took < 4.0, took  # it did not wait for six drafts of 0.4 s
+    assert all(r.title in reply.text for r in reply.recommendations)  # every item still has its line
+
+
+def test_a_draft_running_past_the_budget_is_stopped(make_recommender: Callable[..., Recommender]) -> None:
+    llm = SlowLLM(3.0)
+    reply = make_recommender(llm, writer_budget_s=1.0).new_session().respond("I loved Heat")
+    assert llm.closed == 1 and len(llm.calls) == 1  # the opening was cut at the budget, nothing after
+    assert reply.writer == "template" and len(reply.recommendations) == 5
+
+
+def test_unknown_recommender_options_are_refused(make_recommender: Callable[..., Recommender]) -> None:
+    with pytest.raises(InvalidInputError, match="writer_budget"):
+        make_recommender(None, writer_budget_s=-1)
+    with pytest.raises(InvalidInputError, match="no_such_option"):
+        make_recommender(None, no_such_option=1)
+
+
+def test_when_time_is_short_a_rejected_blurb_is_not_re_asked(
+    make_recommender: Callable[..., Recommender],
+) -> None:
+    llm = SlowLLM(0.3)
+    llm.drafts = ["Tom Hanks stars in this 1907 tale of giant robots battling emperors on frozen Mars."] * 20
+    reply = make_recommender(llm, writer_budget_s=3.0).new_session().respond("I loved Heat")
+    writer = next(s for s in reply.trace if s.name == "writer")
+    assert "time" not in writer.args["rejected"]  # every item got a draft within the budget...
+    assert len(llm.calls) < 12  # ...because re-asks stopped once they would have cost a later item its turn
+    assert len(llm.calls) > 6  # while there was time, rejected drafts were re-asked
