@@ -36,7 +36,7 @@ from bot.types import DoneEvent, FeedbackKind, ItemFacts, Reply, StreamEvent, Te
 from bot.writing import CardBuilder, GroundedWriter, chunks
 from tools.engine import Toolbox
 from tools.errors import ParleyError
-from tools.preferences import OPPOSED
+from tools.preferences import LIMITS, OPPOSED
 from tools.stores import Stores
 
 log = logging.getLogger(__name__)
@@ -249,13 +249,15 @@ class Session:
 
     def remove_preference(self, field: str, value: object) -> DialogueState:
         """Drop one entry from the profile (the UI's profile panel): from a preference field with an
-        opposite (liked/disliked items and people, wanted/excluded genres)."""
-        if field not in OPPOSED:
+        opposite (liked/disliked items and people, wanted/excluded genres), a wanted language, or a
+        year or runtime bound (``value`` is then ignored: the bound is lifted)."""
+        if field not in OPPOSED and field not in LIMITS:
             raise InvalidInputError(f"cannot remove from {field!r}")
         with self._lock, self.recommender.store.lock(self.id):
             self._reload()
             updated = self.state.model_copy(deep=True)
-            setattr(updated, field, [v for v in getattr(updated, field) if v != value])
+            current = getattr(updated, field)
+            setattr(updated, field, [v for v in current if v != value] if isinstance(current, list) else None)
             self.recommender.store.save_feedback(self.id, 0, f"remove:{field}", updated)
             self.state = updated
         return updated

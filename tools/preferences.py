@@ -65,8 +65,12 @@ class Preferences(BaseModel):
     keywords_in: Annotated[list[str], FieldSpec("keyword", taste=True)] = Field(
         default_factory=list, title="Keywords"
     )
-    year_min: Annotated[int | None, FieldSpec("year")] = Field(default=None, ge=1870, le=2100, title="Earliest year")
-    year_max: Annotated[int | None, FieldSpec("year")] = Field(default=None, ge=1870, le=2100, title="Latest year")
+    year_min: Annotated[int | None, FieldSpec("year")] = Field(
+        default=None, ge=1870, le=2100, title="Earliest year"
+    )
+    year_max: Annotated[int | None, FieldSpec("year")] = Field(
+        default=None, ge=1870, le=2100, title="Latest year"
+    )
     runtime_min: Annotated[int | None, FieldSpec("runtime")] = Field(
         default=None, ge=1, le=1000, title="Shortest runtime (minutes)"
     )
@@ -118,6 +122,8 @@ OPPOSED = {name: spec.opposite for name, spec in SPECS.items() if spec.opposite 
 NAMED = tuple(name for name, spec in SPECS.items() if spec.kind != "text")
 LISTS = tuple(name for name, spec in SPECS.items() if spec.kind not in REPLACED_KINDS)
 TASTE = tuple(name for name, spec in SPECS.items() if spec.taste)
+# the limits a person can lift one by one (year and runtime bounds, wanted languages)
+LIMITS = tuple(name for name, spec in SPECS.items() if spec.kind in ("year", "runtime", "language"))
 LLM_NAMES = {name: spec.llm_name for name, spec in SPECS.items() if spec.llm_name is not None}
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from bot.session_store import StoredMessage
 from bot.state import DialogueState
 from bot.types import Recommendation, ToolStep
+from tools.languages import language_name
+from tools.preferences import LIMITS
 
 SOURCE_LABELS = {"kg": "Knowledge graph", "cf": "People like you", "vector": "Similar story"}
 PROFILE_FIELDS = {
@@ -151,13 +153,27 @@ def tool_step_message(step: ToolStep, parent: str) -> dict[str, Any]:
     }
 
 
+LIMIT_LABELS = {
+    "year_min": "From {}",
+    "year_max": "Until {}",
+    "runtime_min": "At least {} min",
+    "runtime_max": "At most {} min",
+}
+
+
 def profile_entries(state: DialogueState, title_of: Callable[[int], str]) -> list[tuple[str, str, str]]:
-    """(field, value key, label) for every removable entry of the profile."""
+    """(field, value key, label) for every removable entry of the profile: tastes, then the limits
+    (years, runtime, languages)."""
     out = []
     for field, label in PROFILE_FIELDS.items():
         for value in getattr(state, field):
             shown = title_of(value) if isinstance(value, int) else str(value)
             out.append((field, str(value), f"{label}: {shown}"))
+    for field, template in LIMIT_LABELS.items():
+        bound = getattr(state, field)
+        if bound is not None:
+            out.append((field, str(bound), template.format(bound)))
+    out.extend(("languages", code, f"In {language_name(code)}") for code in state.languages)
     return out
 
 
@@ -165,7 +181,8 @@ def profile_html(entries: list[tuple[str, str, str]]) -> str:
     if not entries:
         return '<p class="p-empty">Nothing yet. Tell Parley about films you love or can\'t stand.</p>'
     likes = [e for e in entries if e[0] in {"liked_items", "liked_people", "genres_in"}]
-    dislikes = [e for e in entries if e not in likes]
+    limits = [e for e in entries if e[0] in LIMITS]
+    dislikes = [e for e in entries if e not in likes and e not in limits]
 
     def block(name: str, items: list[tuple[str, str, str]]) -> str:
         chips = (
@@ -174,7 +191,8 @@ def profile_html(entries: list[tuple[str, str, str]]) -> str:
         )
         return f'<div class="p-prof"><h4>{name}</h4><ul class="p-chips">{chips}</ul></div>'
 
-    return block("You like", likes) + block("You'd rather not", dislikes)
+    html_out = block("You like", likes) + block("You'd rather not", dislikes)
+    return html_out + (block("Limits", limits) if limits else "")
 
 
 def history_to_chat(history: list[StoredMessage]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.recommender import Recommender
+from bot.recommender import InvalidInputError, Recommender
 from bot.session_store import SqliteSessionStore
 from bot.types import DoneEvent, RecommendationsEvent, TextChunkEvent, ToolStepEvent
 
@@ -192,3 +192,17 @@ def test_item_facts_are_typed(rec: Recommender) -> None:
     assert rec.item_facts(-1) is None
     assert rec.evaluation().facts(HEAT) == facts.model_dump()
     assert rec.evaluation().facts(-1) == {}
+
+
+def test_a_limit_is_lifted_from_the_profile_one_by_one(rec: Recommender) -> None:
+    session = rec.new_session()
+    reply = session.respond("I loved Amelie, a French film, nothing over 100 minutes, after 1990")
+    state = reply.profile
+    assert (state.runtime_max, state.languages, state.year_min) == (100, ["fr"], 1991)
+    session.remove_preference("runtime_max", "100")
+    session.remove_preference("languages", "fr")
+    stored = rec.session(session.id).state  # what the store keeps, as another worker would read it
+    assert (stored.runtime_max, stored.languages, stored.year_min) == (None, [], 1991)
+    assert stored.liked_items == state.liked_items
+    with pytest.raises(InvalidInputError):
+        session.remove_preference("description", "x")

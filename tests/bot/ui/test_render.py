@@ -114,3 +114,14 @@ def test_the_list_is_shown_once_and_each_line_is_replaced_as_the_reply_reaches_i
     done = reply_with_list("Ok.\n1. Film 1 (2001) — a\n2. Film 2 (2002) — b\n3. Film 3 (2003) — c", recs)
     assert done.count("Film") == 3 and "**" not in done
     assert reply_with_list("Which one did you mean?", []) == "Which one did you mean?"
+
+
+def test_the_profile_lists_limits_that_can_be_lifted() -> None:
+    state = DialogueState(liked_items=[6], year_min=1991, runtime_max=100, languages=["fr"])
+    entries = profile_entries(state, lambda i: f"Heat #{i}")
+    assert ("year_min", "1991", "From 1991") in entries
+    assert ("runtime_max", "100", "At most 100 min") in entries
+    assert ("languages", "fr", "In French") in entries
+    html = profile_html(entries)
+    assert "<h4>Limits</h4>" in html and html.index("Limits") > html.index("You'd rather not")
+    assert "Limits" not in profile_html(profile_entries(DialogueState(liked_items=[6]), str))
