@@ -144,7 +144,7 @@ class PieceWriter:
         retry: bool = True,
     ) -> tuple[str | None, Attempts]:
         """(the validated text or None, what it cost). ``extra`` is task material beyond the card
-        (the path to the person's likes for "why"; the list's titles for the opening). Past
+        (the path to the person's likes for "why"; the opening names no movie and gets none). Past
         ``deadline`` (a ``perf_counter`` time) no draft is started or finished; ``retry=False``: a
         rejected draft is not re-asked."""
         attempts = Attempts()

@@ -145,7 +145,6 @@ class GroundedWriter:
             reasons=[understood] if understood else [],
             wish=wish,
         )
-        titles = "; ".join(item_line(n, r, "").rstrip(" —") for n, r in enumerate(recommendations, 1))
         jobs: list[tuple[FactCard, Recommendation | None, int]] = [(opening_card, None, 0)]
         jobs.extend((c, r, n) for n, (c, r) in enumerate(zip(cards, recommendations, strict=True), 1))
         deadline = started + self.budget_s
@@ -161,9 +160,7 @@ class GroundedWriter:
             elif time.perf_counter() >= deadline:  # out of time: the template's line, no more waits
                 text, attempts = None, Attempts(late=True)
             elif rec is None:
-                text, attempts = self.pieces.write(
-                    card, "opening", allowed, understood, titles, deadline, retry
-                )
+                text, attempts = self.pieces.write(card, "opening", allowed, understood, "", deadline, retry)
             else:
                 text, attempts = self.pieces.write(
                     card, "blurb", allowed, understood, deadline=deadline, retry=retry

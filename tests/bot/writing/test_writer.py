@@ -252,3 +252,10 @@ def test_when_time_is_short_a_rejected_blurb_is_not_re_asked(
     assert "time" not in writer.args["rejected"]  # every item got a draft within the budget...
     assert len(llm.calls) < 12  # ...because re-asks stopped once they would have cost a later item its turn
     assert len(llm.calls) > 6  # while there was time, rejected drafts were re-asked
+
+
+def test_the_opening_is_asked_without_the_titles(make_recommender: Callable[..., Recommender]) -> None:
+    llm = ScriptedLLM(["It is a great pick for you tonight."] * 20)
+    reply = make_recommender(llm).new_session().respond("I loved Heat")
+    opening = next(c for c in llm.calls if "Task: opening" in c[1].content)[1].content
+    assert not [r.title for r in reply.recommendations if r.title in opening]  # nothing it could copy
