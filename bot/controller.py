@@ -125,7 +125,7 @@ def plan_turn(context: TurnContext, state: DialogueState, text: str) -> Iterator
     trace: list[ToolStep] = []
     degraded: list[str] = []
     toolbox = context.toolbox
-    mentions = link_message(text, toolbox.index)  # the only entity linking of this message
+    mentions = link_message(text, toolbox.index, toolbox.extended)  # the only entity linking of this message
     found = _extract(context, mentions, trace, degraded, state.last_recommendations)
     named = found.liked_items + found.disliked_items
     references = find_references(text, state.last_recommendations, named)

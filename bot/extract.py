@@ -14,7 +14,7 @@ from pydantic import Field
 
 from bot.constraints import apply_constraints, language_spans
 from bot.mentions import Mentions
-from tools.linking import EntityMention
+from tools.linking import EntityMention, OutsideMention
 from tools.preferences import Preferences
 
 NEGATION = re.compile(
@@ -45,7 +45,7 @@ class Extraction(Preferences):
     ambiguous: list[EntityMention] = Field(default_factory=list)
 
 
-def _negated(text: str, mention: EntityMention) -> bool:
+def _negated(text: str, mention: EntityMention | OutsideMention) -> bool:
     """A negation cue in the same clause, shortly before the mention."""
     before = text[max(0, mention.start - 40) : mention.start]
     clause = re.split(r"[,.;!?]|\bbut\b", before)[-1]
@@ -57,7 +57,8 @@ def extract(mentions: Mentions, latest_year: int | None = None) -> Extraction:
     counts back from it, ``bot.constraints``)."""
     out = Extraction()
     text = mentions.own_text
-    spoken = language_spans(text, [(m.start, m.end) for m in mentions.found if m.kind == "item"])
+    titles = [(m.start, m.end) for m in mentions.found if m.kind == "item"]
+    spoken = language_spans(text, titles + [(m.start, m.end) for m in mentions.outside])
     for mention in mentions.found:
         if mention.kind == "item" and mentions.commanded(mention):
             continue
@@ -76,6 +77,10 @@ def extract(mentions: Mentions, latest_year: int | None = None) -> Extraction:
                 (out.genres_out if negative else out.genres_in).append(cand.name)
         elif mention.kind == "keyword" and not negative:
             out.keywords_in.append(best.entity_id)
+    for outside in mentions.outside:  # a liked film beyond the catalogue: its genres, weakly
+        if not mentions.commanded(outside) and not _negated(text, outside):
+            out.liked_outside.append(outside.film.movie_id)
+            out.outside_genres = list(dict.fromkeys([*out.outside_genres, *outside.film.genres]))
     _years(text, out)
     out.description = mentions.leftover()
     # titles and names are no constraints ("The Long Goodbye", "Short Circuit")

@@ -3,7 +3,9 @@
 Each check is cheap (a graph ping, the vector count, a database round trip) so that a load balancer
 may call it every few seconds. The catalogue check compares the fingerprint of the catalogue files
 this worker read with the one ``parley ingest`` recorded in the graph: a worker started over another
-catalogue version than the published stores says so and is not ready."""
+catalogue version than the published stores says so and is not ready. With ``PARLEY_ARTIFACTS_DIR``
+the ``artifacts`` check compares the published version the worker loaded (``tools.artifacts``) with its
+catalogue, the graph and the vectors; over another catalogue the worker also refuses to recommend."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tools.artifacts import published
+from tools.errors import StoreUnavailableError
 from tools.ingest import catalogue_fingerprint, ratings_fingerprint  # what `parley ingest` records
 
 if TYPE_CHECKING:
@@ -24,13 +28,24 @@ class Probe:
     name: str
     ok: bool
     detail: str
+    remote: bool | None = None  # a separate server (or shared files) joined by a setting; None: n/a
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"ok": self.ok, "detail": self.detail}
+        if self.remote is not None:
+            out["remote"] = self.remote
+        return out
 
 
-def _probe(name: str, check: Callable[[], str]) -> Probe:
+def _probe(name: str, check: Callable[[], str], remote: bool | None = None) -> Probe:
     try:
-        return Probe(name, True, check())
+        return Probe(name, True, check(), remote)
     except Exception as error:  # readiness reports every failure, whatever its type
-        return Probe(name, False, f"{type(error).__name__}: {error}"[:300])
+        return Probe(name, False, f"{type(error).__name__}: {error}"[:300], remote)
+
+
+def _base_url(llm: object) -> str | None:
+    return getattr(llm, "base_url", None) or getattr(getattr(llm, "inner", None), "base_url", None)
 
 
 def llm_probe(llm: object, timeout_s: float = 2.0) -> str:
@@ -38,7 +53,7 @@ def llm_probe(llm: object, timeout_s: float = 2.0) -> str:
     backend's name for an in-process model."""
     if llm is None:
         return "none (template writer)"
-    base_url = getattr(llm, "base_url", None) or getattr(getattr(llm, "inner", None), "base_url", None)
+    base_url = _base_url(llm)
     if not base_url:
         return f"{getattr(llm, 'name', type(llm).__name__)} (in process)"
     with urllib.request.urlopen(f"{str(base_url).rstrip('/')}/models", timeout=timeout_s) as response:
@@ -56,6 +71,45 @@ class Readiness:
         except Exception:  # no catalogue files here (stores handed over in memory): nothing to compare
             self.local_fingerprint = None
         self.ratings_fingerprint = ratings_fingerprint(stores.catalogue().ratings)
+        try:  # the published version this worker loaded (None: not shared)
+            self.release = stores.release()
+        except StoreUnavailableError:  # nothing published: the cf check says so
+            self.release = None
+        self.refusal: str | None = None  # set: the worker refuses to recommend (bot.ui.app)
+        if self.release and self.local_fingerprint and self.release.catalogue != self.local_fingerprint:
+            self.refusal = (
+                f"this worker's catalogue {self.local_fingerprint[:12]} is not the published "
+                f"{self.release.summary()}: give it the published catalogue (PARLEY_DATA_DIR), or run "
+                "`parley ingest` once over this one, then restart the workers"
+            )
+
+    def _artifacts(self) -> str:
+        release = self.release
+        if release is None:
+            return f"not shared (PARLEY_ARTIFACTS_DIR unset): {self.recommender.toolbox.stores.config.cf_dir}"
+        if self.refusal:
+            raise ValueError(self.refusal)
+        stores = self.recommender.toolbox.stores
+        graph = stores.graph().fingerprint()
+        if graph is not None and graph != release.catalogue:
+            raise ValueError(
+                f"the graph holds catalogue {graph[:12]}, the published {release.summary()}: "
+                "run `parley ingest` once, then restart the workers"
+            )
+        count = stores.vectors().count()
+        if count != release.vector_count:
+            raise ValueError(
+                f"the vector collection holds {count} documents, the published version "
+                f"{release.version} {release.vector_count}: run `parley ingest` once, then restart the workers"
+            )
+        detail = f"{release.summary()} from {release.directory.parent.parent}"
+        try:
+            now = published(release.directory.parent.parent)
+        except StoreUnavailableError:
+            return detail
+        if now.version != release.version:
+            detail += f"; version {now.version} is published since: restart this worker to load it"
+        return detail
 
     def _cf(self) -> str:
         models = self.recommender.toolbox.cf_view.models
@@ -64,7 +118,13 @@ class Readiness:
                 "the CF models were trained on other ratings than this worker's catalogue: run "
                 "`parley ingest` once, then restart the workers"
             )
-        return f"{len(models.items.ids)} items, ratings {models.fingerprint[:12]}"
+        release = self.release
+        where = (
+            f"published version {release.version}"
+            if release
+            else str(self.recommender.toolbox.stores.config.cf_dir)
+        )
+        return f"{len(models.items.ids)} items, ratings {models.fingerprint[:12]}, {where}"
 
     def _catalogue(self) -> str:
         published = self.recommender.toolbox.stores.graph().fingerprint()
@@ -82,28 +142,32 @@ class Readiness:
         rec = self.recommender
         stores = rec.toolbox.stores
 
+        cfg = stores.config
+
         def graph() -> str:
-            stores.graph().ping()
-            return "ok"
+            store = stores.graph()
+            store.ping()
+            return f"{store.uri}: ok"
 
         def vectors() -> str:
             count = stores.vectors().count()
             if count == 0:
                 raise ValueError("the vector collection is empty: run `parley ingest`")
-            return f"{count} documents"
+            return f"{count} documents at {cfg.chroma_url or cfg.chroma_dir}"
 
         probes = [
-            _probe("graph", graph),
-            _probe("vectors", vectors),
-            _probe("cf", self._cf),
-            _probe("llm", lambda: llm_probe(rec.llm)),
-            _probe("sessions", rec.store.ping),
+            _probe("graph", graph, not cfg.embedded_graph),
+            _probe("vectors", vectors, cfg.chroma_url is not None),
+            _probe("cf", self._cf, cfg.artifacts_dir is not None),
+            _probe("llm", lambda: llm_probe(rec.llm), rec.llm is not None and _base_url(rec.llm) is not None),
+            _probe("sessions", rec.store.ping, rec.store.kind != "sqlite"),
             _probe("catalogue", self._catalogue),
+            _probe("artifacts", self._artifacts),
         ]
         ready = all(p.ok for p in probes)
         body: dict[str, object] = {
             "ready": ready,
-            "checks": {p.name: {"ok": p.ok, "detail": p.detail} for p in probes},
+            "checks": {p.name: p.to_json() for p in probes},
             "failing": [p.name for p in probes if not p.ok],
             "ms": round((time.perf_counter() - started) * 1000, 1),
         }

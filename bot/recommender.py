@@ -135,6 +135,8 @@ class Recommender:
             directors=sorted(row.directors),
             cast=sorted(row.cast),
             keywords=sorted(row.keywords),
+            runtime=row.runtime,
+            language=row.language,
             popularity=row.popularity,
             chat_recommended=mentions.recommended_counts.get(item_id, 0),
             chat_co_recommended=dict(mentions.co_to.get(item_id, {})),

@@ -35,6 +35,12 @@ def understood(state: DialogueState, toolbox: Toolbox) -> str:
     parts = []
     if state.liked_items:
         parts.append("you like " + ", ".join(titles(state.liked_items[-4:], toolbox)))
+    outside = [
+        f.display_title for i in state.liked_outside[-3:] if (f := toolbox.extended.film(i)) is not None
+    ]
+    if outside:
+        its = "its" if len(outside) == 1 else "their"
+        parts.append(f"you like {', '.join(outside)} (not in my catalogue: I used {its} genres)")
     if state.liked_people:
         parts.append("you like films by or with " + ", ".join(p.title() for p in state.liked_people[-3:]))
     if state.disliked_items:

@@ -91,6 +91,13 @@ class Settings(BaseSettings, StoreConfig, RecommenderOptions):
         le=256,
         description="CPU threads of the embedded model while it reads a prompt; unset = PARLEY_LLM_N_THREADS",
     )
+    llm_parallel: int = Field(
+        default=5,
+        ge=1,
+        le=16,
+        description="blurbs the writer drafts at once: the embedded model decodes them in one batch, "
+        "an OpenAI-compatible server gets concurrent requests; 1 = one after another",
+    )
     openai_base_url: str | None = Field(
         default=None, description="URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"
     )

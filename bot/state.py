@@ -29,15 +29,21 @@ class DialogueState(SessionPreferences):
         data = self.model_dump(include=set(PROFILE_FIELDS))
         if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
             data["year_min"], data["year_max"] = self.year_max, self.year_min
-        if self.runtime_min is not None and self.runtime_max is not None and self.runtime_min > self.runtime_max:
+        if (
+            self.runtime_min is not None
+            and self.runtime_max is not None
+            and self.runtime_min > self.runtime_max
+        ):
             data["runtime_min"], data["runtime_max"] = self.runtime_max, self.runtime_min
         data["description"] = self.description[-2000:]
         data["conversation_text"] = self.conversation_text[-2000:]
-        return PreferenceProfile.model_validate({**data, "description_weight": 3.0 if self.fresh_description else 1.0})
+        return PreferenceProfile.model_validate(
+            {**data, "description_weight": 3.0 if self.fresh_description else 1.0}
+        )
 
     def answered_slots(self) -> set[str]:
         answered = set()
-        if self.genres_in or self.genres_out:
+        if self.genres_in or self.genres_out or self.outside_genres:  # a liked film beyond the catalogue
             answered.add("genre")
         if self.year_min is not None or self.year_max is not None:
             answered.add("era")

@@ -105,7 +105,9 @@ class ToolAgent:
             step = ToolStep(name="agent", summary=f"unavailable: {error}", ms=ms_since(started), ok=False)
             return {"pending": [], "steps": self.max_steps, "trace": [*state["trace"], step]}
         calls = [c for c in out.tool_calls[:4] if _signature(c) not in state["called"]]
-        written = json.dumps([{"name": c.name, "arguments": c.arguments} for c in calls]) if calls else out.text
+        written = (
+            json.dumps([{"name": c.name, "arguments": c.arguments} for c in calls]) if calls else out.text
+        )
         step = ToolStep(
             name="agent",
             args={"tool_calls": [c.name for c in calls]},
@@ -181,7 +183,9 @@ class ToolAgent:
         return json.dumps(data, default=str)[:3000]
 
     def _user_prompt(self, state: DialogueState, message: str) -> str:
-        return prompts.render("agent_user.j2", message=message[:500], preferences=self.preference_lines(state))
+        return prompts.render(
+            "agent_user.j2", message=message[:500], preferences=self.preference_lines(state)
+        )
 
     def preference_lines(self, state: DialogueState) -> list[dict[str, str]]:
         """One {label, value} per preference field the state fills (``tools.preferences``, in field
@@ -194,6 +198,9 @@ class ToolAgent:
             if spec.kind == "item":
                 rows = [self.toolbox.items.get(i) for i in value[-PROMPT_LIST_ITEMS:]]
                 shown = ", ".join(f"{r.display_title} (id {r.item_id})" for r in rows if r is not None)
+            elif spec.kind == "outside":  # films beyond the catalogue: named, never recommendable
+                films = [self.toolbox.extended.film(i) for i in value[-PROMPT_LIST_ITEMS:]]
+                shown = ", ".join(f"{f.display_title} (not in the catalogue)" for f in films if f is not None)
             elif isinstance(value, list):
                 shown = ", ".join(str(v) for v in value[-PROMPT_LIST_ITEMS:])
             elif isinstance(value, str):

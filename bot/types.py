@@ -42,6 +42,8 @@ class ItemFacts(BaseModel):
     directors: list[str] = Field(default_factory=list)
     cast: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    runtime: int | None = Field(default=None, description="minutes; None = unknown")
+    language: str = Field(default="", description="original language, ISO 639-1; empty = unknown")
     popularity: int = 0
     chat_recommended: int = 0
     chat_co_recommended: dict[int, int] = Field(default_factory=dict)

@@ -81,7 +81,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     from bot.doctor import run_doctor
 
-    return run_doctor(_stores(settings))
+    return run_doctor(_stores(settings), settings)
 
 
 def _graph_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,13 +105,43 @@ def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
 def _bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "what",
-        choices=["ingest", "chat", "writer"],
-        help="ingest: store build times; chat: turn latency; writer: LLM share, faithfulness, latency",
+        choices=["ingest", "chat", "writer", "scale"],
+        help="ingest: store build times; chat: turn latency; writer: LLM share, faithfulness, latency; "
+        "scale: the growth curve on synthetic catalogues",
     )
     parser.add_argument("--turns", type=int, default=100, help="chat: turns to time (after one warm-up turn)")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=(10_000, 100_000, 1_000_000),
+        help="scale: catalogue sizes in items, comma-separated (default 10000,100000,1000000)",
+    )
+    parser.add_argument("--quick", action="store_true", help="scale: small samples and few requests (tests)")
+    parser.add_argument("--seed", type=int, default=0, help="scale: seed of the synthetic catalogues")
+    parser.add_argument(
+        "--max-rss-mb",
+        type=float,
+        default=None,
+        help="scale: a size whose worker would need more memory is extrapolated, not run "
+        "(default: half the memory available)",
+    )
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of item counts: {text!r}") from None
+    if not sizes or min(sizes) < 10:
+        raise argparse.ArgumentTypeError(f"every size needs at least 10 items: {text!r}")
+    return sizes
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "scale":
+        from bot.bench_scale import run_scale_bench
+
+        return run_scale_bench(settings, args.sizes, args.quick, args.seed, max_rss_mb=args.max_rss_mb)
     if args.what == "writer":
         from bot.bench_writer import run_writer_bench
 

@@ -33,6 +33,7 @@ from prepare_data_text import (
     runtime_minutes,
     split_title,
 )
+from prepare_extended import write_extended
 
 ROOT = Path(__file__).resolve().parent.parent
 RELATIONS = ("director", "cast", "country", "keyword")
@@ -360,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(fact_frame, out / "facts.csv")
     write_csv(tags, out / "tags.csv")
     copy_dev_and_licences(src, out)
+    extended = write_extended(src, out)  # the films beyond items.csv, for linking only
 
     n = len(items)
     print(f"HetRec movies used (IMDb id or title+year agree with MovieLens): {len(agree):,}")
@@ -370,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         f"keywords: TMDB on {tmdb_keywords:,} items ({tmdb_keywords / n:.1%}); ML-25M sample adds {ml_keywords:,}"
     )
     report(item_frame, ratings, fact_frame, tags)
+    print(f"extended_titles.csv.gz: {extended:,} films beyond items.csv (linking only)")
     print("provenance:")
     for (relation, source), count in sorted(facts.by_source.items()):
         print(f"  {relation:<8} {source:<22} {count:>7,} facts")

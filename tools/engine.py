@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from retrieval.chats import ChatDialogues, ChatMentions
@@ -16,7 +17,7 @@ from tools.cf_score import CfScore
 from tools.cf_view import CFModelView
 from tools.item_table import ItemTable
 from tools.kg_lookup import KgLookup, path_evidence
-from tools.linking import EntityIndex, index_from_catalogue, index_from_graph
+from tools.linking import EntityIndex, ExtendedTitles, index_from_catalogue, index_from_graph
 from tools.profile import PreferenceProfile
 from tools.ranking import CandidateSource, LearnedFusion, Ranker, RankerWeights
 from tools.registry import TOOL_CLASSES
@@ -52,13 +53,21 @@ class Toolbox:
         except ParleyError as error:  # FALLBACK: the graph is down; the catalogue has the same names
             log.warning("graph unavailable, entity index built from the catalogue: %s", error)
             self.index = index_from_catalogue(catalogue)
+        # films beyond the catalogue, for linking only (data/extended_titles.csv.gz), read in the background
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extended-titles")
+        self._extended: Future[ExtendedTitles] = pool.submit(
+            ExtendedTitles.load, stores.config.data_dir, self.items.rows
+        )
+        pool.shutdown(wait=False)  # the thread ends with the job
         self.cf_score = CfScore(self.cf_view)
         self.chat_mentions = ChatMentions.load(stores.config.data_dir)
         self.chat_dialogues = ChatDialogues.load(stores.config.data_dir, self.chat_mentions.mentioned_in)
         self.vector_search = VectorSearch(stores.vectors())
         self.kg_lookup = KgLookup(stores.graph(), self.index)
+        # a catalogue too big for every worker to hold its graph links: neighbourhoods by Cypher
+        self.use_snapshot = len(self.items.rows) <= stores.config.graph_snapshot_max_items
         self.sources: list[CandidateSource] = [
-            KgSource(stores.graph(), self.items),
+            KgSource(stores.graph(), self.items, use_snapshot=self.use_snapshot),
             ScorerSource("cf_knn", self.cf_score.scorers["knn"], self.items),
             ScorerSource("cf_svd", self.cf_score.scorers["svd"], self.items),
             VectorSource(stores.vectors(), self.items),
@@ -76,7 +85,8 @@ class Toolbox:
     def _warm_up(self) -> None:
         """Load the embedding model now rather than in the first turn that needs it, and read the
         graph snapshot in the background (a turn that needs it first waits for it)."""
-        threading.Thread(target=self._read_graph_snapshot, name="graph-snapshot", daemon=True).start()
+        if self.use_snapshot:
+            threading.Thread(target=self._read_graph_snapshot, name="graph-snapshot", daemon=True).start()
         try:
             self.stores.vectors().embed_query("warm up")
         except ParleyError as error:
@@ -87,6 +97,11 @@ class Toolbox:
             self.stores.graph().snapshot()
         except ParleyError as error:  # the first turn that needs the graph reports it
             log.warning("graph snapshot not read at start: %s", error)
+
+    @property
+    def extended(self) -> ExtendedTitles:
+        """The films beyond the catalogue (``tools.linking.extended``); the first turn waits for them."""
+        return self._extended.result()
 
     @property
     def tools(self) -> dict[str, Tool[Any, Any]]:
@@ -101,10 +116,13 @@ class Toolbox:
         """Graph paths from the liked items to each chosen item (at most two per item)."""
         if not profile.liked_items:
             return {}
-        snapshot = self.stores.graph().snapshot()  # the same paths as GraphStore.paths, from memory
-        return {
-            i: [path_evidence(p) for p in snapshot.paths(profile.liked_items, i, limit=2)] for i in item_ids
-        }
+        graph, liked = self.stores.graph(), profile.liked_items
+        if self.use_snapshot:  # the same paths as GraphStore.paths, from memory
+            snapshot = graph.snapshot()
+            found = {i: snapshot.paths(liked, i, limit=2) for i in item_ids}
+        else:
+            found = {i: graph.paths(liked, i, limit=2) for i in item_ids}
+        return {i: [path_evidence(p) for p in rows] for i, rows in found.items()}
 
     @staticmethod
     def ranker_sources(name: str) -> list[str] | None:

@@ -2,13 +2,15 @@
 
 Nothing is written anywhere until the whole catalogue has validated, so a broken file leaves every
 store as it was. The graph and the vectors skip what is unchanged; the CF models are retrained only when
-the ratings changed.
+the ratings changed. With ``PARLEY_ARTIFACTS_DIR`` the CF models and the fingerprints are then
+published there as one version (``tools.artifacts``), which the workers load.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from retrieval.catalogue import catalogue_fingerprint, load_catalogue
 from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import CFModels, ratings_fingerprint
 from retrieval.errors import StoreUnavailableError
+from tools.artifacts import publish, published, vectors_fingerprint
 from tools.stores import Stores
 
 Progress = Callable[[str, int, int], None]
@@ -62,6 +65,20 @@ def ingest(
     started = time.perf_counter()
     models = _cf_models(stores, catalogue, log)
     seconds["cf"] = _since(started)
+    details: dict[str, Any] = {"vectors_embedded": report.embedded, "vectors_unchanged": report.unchanged}
+    if stores.config.artifacts_dir is not None:
+        started = time.perf_counter()
+        release, written = publish(
+            stores.config.artifacts_dir,
+            models,
+            catalogue=fingerprint,
+            vectors=vectors_fingerprint(catalogue, stores.vectors().embedding_function.model_name),
+            vector_count=report.total,
+            graph_counts=graph_counts,
+        )
+        seconds["publish"] = _since(started)
+        details["published"] = release.version
+        log(f"[ingest] {'published' if written else 'already published:'} {release.summary()}")
     stores.use_built(catalogue, models)
     return IngestReport(
         items=len(catalogue.items),
@@ -71,19 +88,28 @@ def ingest(
         vector_count=report.total,
         cf_metrics=models.metrics,
         seconds=seconds,
-        details={"vectors_embedded": report.embedded, "vectors_unchanged": report.unchanged},
+        details=details,
     )
 
 
 def _cf_models(stores: Stores, catalogue: Catalogue, log: Callable[[str], None]) -> CFModels:
-    """The saved CF models when they were trained on these ratings, else freshly trained and saved."""
+    """The saved CF models (here, or the published version) when they were trained on these ratings,
+    else freshly trained and saved."""
     cf_dir = stores.config.cf_dir
-    try:
-        models = CFModels.load(cf_dir, expect_fingerprint=ratings_fingerprint(catalogue.ratings))
+    expected = ratings_fingerprint(catalogue.ratings)
+    candidates = [cf_dir]
+    if stores.config.artifacts_dir is not None:
+        with suppress(StoreUnavailableError):  # nothing published yet
+            candidates.append(published(stores.config.artifacts_dir).cf_dir)
+    for directory in candidates:
+        try:
+            models = CFModels.load(directory, expect_fingerprint=expected)
+        except StoreUnavailableError:
+            continue
         log("[ingest] CF models are up to date (no retraining)")
-    except StoreUnavailableError:
-        models = CFModels.train(catalogue, params=stores.cf_params(), log=log)
-        models.save(cf_dir)
+        return models
+    models = CFModels.train(catalogue, params=stores.cf_params(), log=log)
+    models.save(cf_dir)
     return models
 
 

@@ -9,6 +9,10 @@ only a filter), and the name the LLM extractor writes it under. The LLM extracto
 tool-calling agent's prompt and the "empty" / "unsure" / "removable" rules read these, so a new
 preference is one new field here.
 
+A liked film beyond the catalogue (``liked_outside``: its MovieLens ``movieId``) is never recommended;
+its genres (``outside_genres``) count like named genres, but weakly (``RankerWeights.outside_genre``,
+no genre filter).
+
 People and keywords are graph keys (``retrieval.catalogue_types.entity_key`` form); genres are
 catalogue genre names; languages are ISO 639-1 codes (``Item.language``). A runtime bound is in
 minutes, and like a year bound it is a hard constraint: an item whose runtime is unknown never meets
@@ -22,7 +26,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, StringConstraints, create_model
 
-FieldKind = Literal["item", "person", "genre", "keyword", "year", "runtime", "language", "text"]
+# "outside": films MovieLens knows beyond the catalogue (``tools.linking.extended``), never recommended
+FieldKind = Literal["item", "outside", "person", "genre", "keyword", "year", "runtime", "language", "text"]
 # a new statement replaces these fields (a year or runtime bound, the wanted languages) instead of adding to them
 REPLACED_KINDS = ("year", "runtime", "language", "text")
 MAX_NAMES = 5  # names per field the LLM extractor may return
@@ -50,6 +55,12 @@ class Preferences(BaseModel):
     disliked_items: Annotated[
         list[int], FieldSpec("item", opposite="liked_items", taste=True, llm_name="disliked_titles")
     ] = Field(default_factory=list, title="Disliked movies")
+    liked_outside: Annotated[list[int], FieldSpec("outside", taste=True)] = Field(
+        default_factory=list, title="Liked films beyond the catalogue"
+    )
+    outside_genres: Annotated[list[str], FieldSpec("genre", taste=True)] = Field(
+        default_factory=list, title="Genres of liked films beyond the catalogue (a weak genre signal)"
+    )
     liked_people: Annotated[
         list[str], FieldSpec("person", opposite="disliked_people", taste=True, llm_name="liked_people")
     ] = Field(default_factory=list, title="Liked people")

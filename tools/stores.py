@@ -20,6 +20,7 @@ from retrieval.cf.training import CFParams
 from retrieval.errors import ParleyError
 from retrieval.graph import EmbeddedGraphServer, GraphStore
 from retrieval.vectors import VectorStore
+from tools.artifacts import Release, load_models, published
 
 log = logging.getLogger(__name__)
 SHIPPED_EMBEDDINGS = "embeddings"  # data/<this>: precomputed vectors for the bundled catalogue
@@ -59,6 +60,13 @@ class StoreConfig(BaseModel):
         default=60.0, description="seconds to wait for the embedded graph server to start"
     )
     graph_query_timeout_s: float = Field(default=10.0, description="seconds one graph query may take")
+    graph_snapshot_max_items: int = Field(
+        default=100_000,
+        ge=0,
+        description="largest catalogue (items) whose graph links each worker keeps in memory (the "
+        "snapshot the ranker reads); a bigger one is read per request from the graph with bounded "
+        "Cypher queries instead (`parley bench scale` measures both); 0 = never keep a snapshot",
+    )
 
     # --- vector store -------------------------------------------------------------------------
     chroma_url: str | None = Field(
@@ -71,6 +79,12 @@ class StoreConfig(BaseModel):
     cf_svd_epochs: int = Field(default=40, description="training epochs of the SVD model")
     cf_knn_k: int = Field(default=40, description="neighbours of the item-kNN model")
     cf_seed: int = Field(default=0, description="random seed of CF training")
+    artifacts_dir: Path | None = Field(
+        default=None,
+        description="shared directory where `parley ingest` publishes the CF models and the catalogue "
+        "and vector fingerprints under a version; every worker loads the published version (and "
+        "refuses to recommend over another catalogue). Unset: <state_dir>/cf, this host only",
+    )
 
     @property
     def embedded_graph(self) -> bool:
@@ -110,6 +124,7 @@ class Stores:
         self._graph: GraphStore | None = None
         self._vectors: VectorStore | None = None
         self._cf: CFModels | None = None
+        self._release: Release | None = None
         self._catalogue: Catalogue | None = None
         self._recovery: threading.Thread | None = None
         self._recovery_lock = threading.Lock()
@@ -203,9 +218,19 @@ class Stores:
 
     # -- collaborative filtering ---------------------------------------------------------------
     def cf(self) -> CFModels:
+        """The published version's models with PARLEY_ARTIFACTS_DIR (never trained here), else
+        <state_dir>/cf."""
         if self._cf is None:
-            self._cf = CFModels.load(self.config.cf_dir)
+            release = self.release()
+            self._cf = load_models(release) if release else CFModels.load(self.config.cf_dir)
         return self._cf
+
+    def release(self) -> Release | None:
+        """The published version this worker loaded (read once: a new one needs a restart); None
+        without PARLEY_ARTIFACTS_DIR. StoreUnavailableError when nothing is published there."""
+        if self._release is None and self.config.artifacts_dir is not None:
+            self._release = published(self.config.artifacts_dir)
+        return self._release
 
     def cf_params(self) -> CFParams:
         return self.config.cf_params()

@@ -67,7 +67,8 @@ log = logging.getLogger(__name__)
 INSTRUCTIONS = (
     "Parley recommends films from its own catalogue, with evidence from a knowledge graph, ratings and "
     "descriptions. Find catalogue ids with search_catalogue, read an item with item_facts, rank with "
-    "recommend (liked and disliked ids or titles, genres, years, a description, or a conversation_id), "
+    "recommend (liked and disliked ids or titles, genres, years, runtime, languages, a description, or a "
+    "conversation_id), "
     "ask explain why an item fits liked ones, and record reactions with feedback. Genres: the resource "
     "parley://genres. Only catalogue items are ever returned."
 )
@@ -97,7 +98,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "item_facts",
         "Facts of one film",
-        "The facts of one catalogue film: title, year, genres, directors, cast, keywords, popularity and "
+        "The facts of one catalogue film: title, year, genres, directors, cast, keywords, runtime, original "
+        "language, popularity and "
         "how often chat users recommended it.",
         ItemFactsArgs,
         ItemFacts,
@@ -107,7 +109,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         "recommend",
         "Recommend films",
         "Rank catalogue films for a taste: liked and disliked films (ids or titles), wanted and excluded "
-        "genres, a year range, a description, and/or an existing conversation's profile. The same ranker "
+        "genres, a year range, a runtime range, original languages, a description, and/or an existing "
+        "conversation's profile. The same ranker "
         "and hard constraints as Parley's chat (nothing liked, disliked, seen or out of range); each item "
         "comes with its reasons and their evidence. Read only.",
         RecommendArgs,
@@ -244,7 +247,9 @@ class _Guard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
         origin = headers.get("origin")
         if origin and not self.any_origin and origin not in self.origins:
-            await JSONResponse({"detail": f"origin {origin[:100]!r} is not allowed"}, 403)(scope, receive, send)
+            await JSONResponse({"detail": f"origin {origin[:100]!r} is not allowed"}, 403)(
+                scope, receive, send
+            )
             return
         if scope["method"] != "POST":
             await self.app(scope, receive, send)

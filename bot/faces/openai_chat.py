@@ -203,7 +203,8 @@ def build_openai_api(pool: SessionPool, origins: list[str]) -> FastAPI:
         first = problems[0] if problems else {}
         param = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
         message = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg', '')}" for e in problems
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg', '')}"
+            for e in problems
         )
         return SafeJSONResponse(_error(message or "invalid request", "invalid_request_error", param), 400)
 
@@ -238,7 +239,9 @@ def build_openai_api(pool: SessionPool, origins: list[str]) -> FastAPI:
             wait = pool.limiter.hit(conversation_id)
         if wait is not None:
             raise HTTPException(
-                status_code=429, detail=pool.limiter.message(wait), headers={"Retry-After": f"{math.ceil(wait)}"}
+                status_code=429,
+                detail=pool.limiter.message(wait),
+                headers={"Retry-After": f"{math.ceil(wait)}"},
             )
         try:
             session = await run_in_threadpool(pool.get, conversation_id)

@@ -42,6 +42,7 @@ from bot.types import ItemFacts, Reason, Recommendation
 from tools.errors import ParleyError
 from tools.item_table import ItemRow
 from tools.kg_lookup import KgLookupArgs
+from tools.languages import BY_CODE
 from tools.vector_search import VectorSearchArgs
 
 if TYPE_CHECKING:
@@ -244,6 +245,15 @@ class AgentTools:
         state.genres_out = _merge(base.genres_out, genres_out, genres_in)
         if args.years is not None:
             state.year_min, state.year_max = args.years.min, args.years.max
+        if args.runtime is not None:
+            state.runtime_min, state.runtime_max = args.runtime.min, args.runtime.max
+        unknown = sorted(set(args.languages) - set(BY_CODE))
+        if unknown:
+            raise InvalidInputError(
+                f"languages: unknown code(s) {', '.join(unknown)}; known: {', '.join(sorted(BY_CODE))}"
+            )
+        if args.languages:
+            state.languages = list(dict.fromkeys(args.languages))
         description, _problem = sanitise(args.description, 1000)
         state.fresh_description = bool(description)  # a wish given now leads the ranking, as in the chat
         if description:

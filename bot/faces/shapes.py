@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bot.state import DialogueState
 from bot.types import FeedbackKind, ItemFacts, Recommendation
 from tools.base import Evidence
+from tools.languages import BY_CODE
 from tools.profile import PreferenceProfile
 
 Year = Annotated[int, Field(ge=1870, le=2100)]
@@ -33,9 +34,19 @@ ItemRef = int | Annotated[str, Field(min_length=1, max_length=300)]
 Genre = Annotated[str, Field(min_length=1, max_length=60, description="a catalogue genre (parley://genres)")]
 
 
-def _ordered(low: int | None, high: int | None) -> None:
+Minutes = Annotated[int, Field(ge=1, le=1000)]
+Language = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z]{2}$",
+        description="an original language as an ISO 639-1 code: " + ", ".join(sorted(BY_CODE)),
+    ),
+]
+
+
+def _ordered(low: int | None, high: int | None, what: str = "year") -> None:
     if low is not None and high is not None and low > high:
-        raise ValueError(f"the year range starts after it ends ({low} > {high})")
+        raise ValueError(f"the {what} range starts after it ends ({low} > {high})")
 
 
 class _Strict(BaseModel):
@@ -84,6 +95,16 @@ class YearRange(_Strict):
         return self
 
 
+class RuntimeRange(_Strict):
+    min: Minutes | None = None
+    max: Minutes | None = None
+
+    @model_validator(mode="after")
+    def _minutes(self) -> RuntimeRange:
+        _ordered(self.min, self.max, "runtime")
+        return self
+
+
 class RecommendArgs(_Strict):
     liked: list[ItemRef] = Field(
         default_factory=list, max_length=50, description="liked items: catalogue ids or titles"
@@ -96,9 +117,14 @@ class RecommendArgs(_Strict):
         default_factory=list, max_length=20, description="genres never to recommend"
     )
     years: YearRange | None = Field(default=None, description="release years, both ends included")
-    description: str = Field(
-        default="", max_length=1000, description="what the person wants, in their words"
+    runtime: RuntimeRange | None = Field(
+        default=None,
+        description="runtime in minutes, both ends included (a film of unknown runtime never fits)",
     )
+    languages: list[Language] = Field(
+        default_factory=list, max_length=10, description="keep films in any of these original languages"
+    )
+    description: str = Field(default="", max_length=1000, description="what the person wants, in their words")
     k: int | None = Field(default=None, ge=1, le=20, description="how many items (default: the chat's)")
     conversation_id: ConversationId | None = Field(
         default=None,
@@ -158,4 +184,3 @@ class GenreCount(BaseModel):
 
 class CatalogueGenres(BaseModel):
     genres: list[GenreCount]
-

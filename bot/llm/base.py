@@ -6,8 +6,10 @@ The template writer (``PARLEY_LLM=none``) is not an LLM backend: it composes rep
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -39,12 +41,25 @@ class Completion(BaseModel):
     total_ms: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """A piece of one of several replies written together (``LLMBackend.stream_many``). The last
+    delta of reply ``index`` has ``done`` set and carries what that reply cost."""
+
+    index: int
+    text: str
+    done: bool = False
+    prompt_tokens: int = 0  # the prompt's (the embedded backend: those read, not a cached prefix)
+    completion_tokens: int = 0
+
+
 class LLMBackend(ABC):
     """A chat model. Implementations must be safe to call from one thread at a time."""
 
     name: str = "llm"
     supports_tools: bool = False  # reliable native tool calling (vLLM with a tool-call parser)
     supports_json: bool = True  # schema-constrained JSON output
+    parallel: int = 1  # replies ``stream_many`` writes at the same time (1: one after another)
 
     @abstractmethod
     def complete(
@@ -57,6 +72,38 @@ class LLMBackend(ABC):
         self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
     ) -> Iterator[str]:
         """The reply as text chunks."""
+
+    def stream_many(
+        self, prompts: list[list[ChatMessage]], *, max_tokens: int = 256, deadline: float | None = None
+    ) -> Iterator[Delta]:
+        """Several replies (temperature 0), as deltas tagged with their prompt's index; at most
+        ``parallel`` are written at once. At ``deadline`` (a ``time.perf_counter()`` time) the
+        writing stops and the iterator ends: a reply with no ``done`` delta was not finished. Closing
+        the iterator stops the writing too. This default writes one reply after another."""
+        for index, messages in enumerate(prompts):
+            if deadline is not None and time.perf_counter() >= deadline:
+                return
+            pieces: list[str] = []
+            stream = self.stream(messages, max_tokens=max_tokens)
+            try:
+                for text in stream:
+                    pieces.append(text)
+                    yield Delta(index, text)
+                    if deadline is not None and time.perf_counter() >= deadline:
+                        return
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()  # stops the generation (and frees the model) when the caller left early
+            stats = getattr(self, "last_stream", None)  # what the backend counted, when it does
+            if isinstance(stats, dict) and stats.get("chunks"):
+                out = int(stats["chunks"])  # about one token per streamed chunk
+                read = int(stats.get("prompt_tokens") or max(0, stats.get("n_tokens", 0) - out + 1))
+            else:  # an estimate (four characters a token)
+                text = "".join(pieces)
+                read = sum(len(m.content) for m in messages) // 4
+                out = max(1, len(text) // 4) if text else 0
+            yield Delta(index, "", done=True, prompt_tokens=read, completion_tokens=out)
 
     @abstractmethod
     def complete_json(

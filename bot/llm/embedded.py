@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.llm.base import ChatMessage, Completion, LLMBackend, LLMError, ToolCall
+from bot.llm.base import ChatMessage, Completion, Delta, LLMBackend, LLMError, ToolCall
 from bot.llm.toolcall_text import load_json_reply, split_tool_calls
 
 
@@ -61,6 +61,7 @@ class EmbeddedLlama(LLMBackend):
         supports_tools: bool = False,
         timeout_s: float | None = None,
         repeat_penalty: float = 1.1,
+        parallel: int = 5,
     ) -> None:
         try:
             from llama_cpp import Llama
@@ -75,6 +76,10 @@ class EmbeddedLlama(LLMBackend):
         self.n_ctx = n_ctx
         self.repeat_penalty = repeat_penalty  # ~1.1 keeps the 1.5B from looping in prose (LLM notes)
         self.last_stream: dict[str, float] = {}  # the latest stream(): first_token_ms, chunks, n_tokens
+        self.parallel = max(1, parallel)  # replies stream_many decodes together (PARLEY_LLM_PARALLEL)
+        self._threads = (n_threads, n_threads if n_threads_batch is None else n_threads_batch)
+        self._decoder: Any = None  # the ParallelDecoder, made at the first stream_many
+        self._formatter: Any = None
         self._lock = threading.Lock()
         started = time.perf_counter()
         try:
@@ -170,6 +175,65 @@ class EmbeddedLlama(LLMBackend):
     ) -> Iterator[str]:
         self.last_stream = {}
         return self._stream_chunks(messages, max_tokens, temperature, self.last_stream)
+
+    def _tokens(self, messages: list[ChatMessage]) -> list[int]:
+        """The prompt as llama-cpp-python's chat handler formats it (the GGUF's chat template)."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            model = self._llm._model
+            self._formatter = Jinja2ChatFormatter(
+                template=self._llm.metadata["tokenizer.chat_template"],
+                eos_token=model.token_get_text(model.token_eos()),
+                bos_token=model.token_get_text(model.token_bos()) if model.token_bos() != -1 else "",
+                stop_token_ids=[model.token_eos()],
+            )
+        result = self._formatter(messages=_messages(messages))
+        return list(
+            self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+        )
+
+    def stream_many(
+        self, prompts: list[list[ChatMessage]], *, max_tokens: int = 256, deadline: float | None = None
+    ) -> Iterator[Delta]:
+        """Up to ``parallel`` replies decoded together in a second llama.cpp context over the same
+        weights (``bot.llm.parallel``); more prompts are written in groups of ``parallel``. The
+        deadline is checked between two decoding steps (a step reads at most ``PROMPT_CHUNK`` prompt
+        tokens); past ``PARLEY_LLM_TIMEOUT_S`` it is an LLMError."""
+        started = time.perf_counter()
+        with self._lock:
+            try:
+                if self._decoder is None:
+                    from bot.llm.parallel import ParallelDecoder
+
+                    self._decoder = ParallelDecoder(
+                        self._llm,
+                        n_seq=self.parallel,
+                        n_ctx=self.n_ctx,
+                        n_threads=self._threads[0],
+                        n_threads_batch=self._threads[1],
+                        repeat_penalty=self.repeat_penalty,
+                    )
+                timeout = None if self.timeout_s is None else started + self.timeout_s
+                stop = min((t for t in (deadline, timeout) if t is not None), default=None)
+                for first in range(0, len(prompts), self.parallel):
+                    group = [self._tokens(m) for m in prompts[first : first + self.parallel]]
+                    for index, text, done, read, out in self._decoder.stream_many(
+                        group, [max_tokens] * len(group), stop
+                    ):
+                        yield Delta(first + index, text, done, read, out)
+                    if timeout is not None and time.perf_counter() >= timeout:
+                        raise TimeoutError(
+                            f"no complete reply within {self.timeout_s:g} s (PARLEY_LLM_TIMEOUT_S)"
+                        )
+                    if deadline is not None and time.perf_counter() >= deadline:
+                        return
+            except GeneratorExit:
+                raise
+            except Exception as exc:
+                raise LLMError(
+                    f"the embedded model failed parallel replies: {type(exc).__name__}: {exc}"
+                ) from exc
 
     def complete_json(
         self,

@@ -28,13 +28,15 @@ def make_backend(
     n_ctx: int = 4096,
     n_threads: int = 2,
     n_threads_batch: int | None = None,
+    parallel: int = 5,
 ) -> LLMBackend | None:
     """The backend for ``kind``; ``None`` for ``"none"`` (replies come from the template writer).
 
     ``supports_tools``: whether to trust native tool calling; default True for an OpenAI-compatible
     server (vLLM with ``--enable-auto-tool-choice``), False for the embedded model. ``n_ctx``,
     ``n_threads`` and ``n_threads_batch`` (None = ``n_threads``) are the embedded model's context size
-    and threads for generation and for prompt processing."""
+    and threads for generation and for prompt processing; ``parallel`` how many replies
+    ``stream_many`` writes at once."""
     if kind == "none":
         return None
     if kind == "openai":
@@ -51,6 +53,7 @@ def make_backend(
             api_key=api_key,
             timeout_s=timeout_s,
             supports_tools=True if supports_tools is None else supports_tools,
+            parallel=parallel,
         )
     if kind == "embedded":
         from bot.llm.embedded import EmbeddedLlama
@@ -64,6 +67,7 @@ def make_backend(
             n_threads_batch=n_threads_batch,
             supports_tools=bool(supports_tools),
             timeout_s=timeout_s,
+            parallel=parallel,
         )
     raise LLMError(f"unknown LLM backend {kind!r}; choose embedded, openai or none (PARLEY_LLM)")
 
@@ -82,4 +86,5 @@ def backend_from_settings(settings: Settings, kind: str | None = None) -> LLMBac
         n_ctx=settings.llm_n_ctx,
         n_threads=settings.llm_n_threads,
         n_threads_batch=settings.llm_n_threads_batch,
+        parallel=settings.llm_parallel,
     )

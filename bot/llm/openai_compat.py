@@ -7,6 +7,8 @@ Server differences handled here:
   falls back to json_object, and the backend remembers which one worked.
 - Tool calls: with ``tool_choice="auto"`` small models (and llama_cpp.server always) write the call as
   text in ``content``; it is parsed (``bot.llm.toolcall_text``). A named tool returns ``tool_calls``.
+- Concurrent requests (``stream_many``): vLLM batches them; ``llama_cpp.server`` must be started with
+  ``--interrupt_requests False`` (by default a new request cuts the one being written).
 - Tool results (``role="tool"``) are sent as user turns wrapped in ``<tool_response>`` (what the
   Qwen/Hermes chat templates render them as): our messages carry no tool-call ids, and OpenAI-style
   ``tool`` messages without a matching assistant ``tool_calls`` entry are rejected by strict servers.
@@ -14,11 +16,14 @@ Server differences handled here:
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
-from bot.llm.base import ChatMessage, Completion, LLMBackend, LLMError, ToolCall
+from bot.llm.base import ChatMessage, Completion, Delta, LLMBackend, LLMError, ToolCall
 from bot.llm.toolcall_text import load_json_reply, split_tool_calls
 
 JsonMode = Literal["json_schema", "json_object"]
@@ -57,6 +62,7 @@ class OpenAICompatible(LLMBackend):
         timeout_s: float = 60.0,
         supports_tools: bool = False,
         json_mode: JsonMode | None = None,
+        parallel: int = 5,
     ) -> None:
         try:
             from langchain_openai import ChatOpenAI
@@ -68,6 +74,7 @@ class OpenAICompatible(LLMBackend):
         self.model = model
         self.timeout_s = timeout_s
         self.supports_tools = supports_tools
+        self.parallel = max(1, parallel)  # concurrent requests of stream_many (PARLEY_LLM_PARALLEL)
         self.json_mode: JsonMode | None = json_mode  # learnt on the first complete_json when None
         self.last_stream: dict[str, float] = {}  # the latest stream(): first_token_ms, chunks, total_ms
         self._chat = ChatOpenAI(
@@ -139,9 +146,14 @@ class OpenAICompatible(LLMBackend):
     def stream(
         self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0
     ) -> Iterator[str]:
-        started = time.perf_counter()
         stats: dict[str, float] = {}
         self.last_stream = stats  # the true time to first token, read by the writer and the benchmark
+        return self._stream(messages, max_tokens, temperature, stats)
+
+    def _stream(
+        self, messages: list[ChatMessage], max_tokens: int, temperature: float, stats: dict[str, float]
+    ) -> Iterator[str]:
+        started = time.perf_counter()
         try:
             for chunk in self._chat.stream(
                 to_langchain_messages(messages), temperature=temperature, **self._limits(max_tokens)
@@ -159,6 +171,50 @@ class OpenAICompatible(LLMBackend):
             raise
         except Exception as exc:
             raise self._error(exc, "a streamed completion") from exc
+
+    def stream_many(
+        self, prompts: list[list[ChatMessage]], *, max_tokens: int = 256, deadline: float | None = None
+    ) -> Iterator[Delta]:
+        """Up to ``parallel`` streamed requests at once (a vLLM server batches concurrent requests
+        into one decoding step); deltas in the order they arrive. Closing the iterator stops them."""
+        if self.parallel <= 1 or len(prompts) <= 1:
+            yield from super().stream_many(prompts, max_tokens=max_tokens, deadline=deadline)
+            return
+        arrived: queue.Queue[Delta | LLMError] = queue.Queue()
+        stop = threading.Event()
+
+        def one(index: int, messages: list[ChatMessage]) -> None:
+            stats: dict[str, float] = {}
+            try:
+                for text in self._stream(messages, max_tokens, 0.0, stats):
+                    if stop.is_set():
+                        return
+                    arrived.put(Delta(index, text))
+                read = int(stats.get("prompt_tokens") or sum(len(m.content) for m in messages) // 4)
+                arrived.put(Delta(index, "", True, read, int(stats.get("chunks", 0))))
+            except LLMError as error:
+                arrived.put(error)
+
+        pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="parley-llm")
+        try:
+            for index, messages in enumerate(prompts):
+                pool.submit(one, index, messages)
+            left = len(prompts)
+            while left:
+                wait = None if deadline is None else deadline - time.perf_counter()
+                if wait is not None and wait <= 0:
+                    return
+                try:
+                    item = arrived.get(timeout=wait)
+                except queue.Empty:
+                    return  # the deadline passed
+                if isinstance(item, LLMError):
+                    raise item
+                left -= item.done
+                yield item
+        finally:
+            stop.set()  # a request still streaming stops at its next chunk
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _response_format(self, mode: JsonMode, schema: dict[str, Any]) -> dict[str, Any]:
         if mode == "json_schema":

@@ -81,6 +81,10 @@ class SessionStore(ABC):
         """Create or migrate the schema (idempotent); returns the schema version now in place."""
 
     @abstractmethod
+    def schema_version(self) -> int:
+        """The schema version in place (0: none yet); ``upgrade`` brings it to ``SCHEMA_VERSION``."""
+
+    @abstractmethod
     def ping(self) -> str:
         """A one-line description when the store answers; raises StoreUnavailableError otherwise."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from bot.sessions.base import SessionStore
 from bot.sessions.sqlite import SqliteSessionStore
@@ -17,17 +18,25 @@ log = logging.getLogger(__name__)
 DAY_S = 86_400.0
 
 
-def open_session_store(settings: Settings) -> SessionStore:
-    """The configured store with its schema in place (no retention purge)."""
+def sqlite_path(settings: Settings) -> Path:
+    return settings.state_dir / "sessions.sqlite3"
+
+
+def open_session_store(settings: Settings, migrate: bool = True, timeout_s: float = 30.0) -> SessionStore:
+    """The configured store with its schema in place (no retention purge); ``migrate=False`` leaves
+    the schema as it is (``parley doctor`` only looks)."""
     if settings.session_store == "postgresql":
         if settings.database_url is None:
             raise ConfigurationError("PARLEY_SESSION_STORE=postgresql needs PARLEY_DATABASE_URL")
         from bot.sessions.postgres import PostgresSessionStore
 
         return PostgresSessionStore(
-            settings.database_url.get_secret_value(), pool_size=settings.database_pool_size
+            settings.database_url.get_secret_value(),
+            pool_size=settings.database_pool_size,
+            timeout_s=timeout_s,
+            migrate=migrate,
         )
-    return SqliteSessionStore(settings.state_dir / "sessions.sqlite3")
+    return SqliteSessionStore(sqlite_path(settings), migrate=migrate)
 
 
 def purge_idle(store: SessionStore, settings: Settings) -> int:

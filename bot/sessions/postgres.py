@@ -102,10 +102,17 @@ class PostgresSessionStore(SessionStore):
                 )
         return SCHEMA_VERSION
 
+    def schema_version(self) -> int:
+        with self._conn() as conn:
+            if conn.execute("SELECT to_regclass('parley_meta')").fetchone() == (None,):
+                return 0
+            row = conn.execute("SELECT value FROM parley_meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
     def ping(self) -> str:
         with self._conn() as conn:
-            row = conn.execute("SELECT value FROM parley_meta WHERE key = 'schema_version'").fetchone()
-        return f"postgresql: schema version {row[0] if row else 'none'}"
+            where = f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}"
+        return f"postgresql {where}: schema version {self.schema_version() or 'none'}"
 
     # -- the conversation lock -------------------------------------------------------------------
     def lock(self, session_id: str) -> AbstractContextManager[None]:

@@ -77,7 +77,7 @@ class _FileLocks:
 class SqliteSessionStore(SessionStore):
     kind = "sqlite"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, migrate: bool = True) -> None:
         super().__init__()
         self.path = str(path)
         self._file_locks: _FileLocks | None = None
@@ -89,7 +89,8 @@ class SqliteSessionStore(SessionStore):
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
-        self.upgrade()
+        if migrate:
+            self.upgrade()
 
     # -- schema ----------------------------------------------------------------------------------
     def upgrade(self) -> int:
@@ -106,10 +107,13 @@ class SqliteSessionStore(SessionStore):
                 self._conn.execute(f"PRAGMA user_version = {target}")
             return SCHEMA_VERSION
 
-    def ping(self) -> str:
+    def schema_version(self) -> int:
         with self._lock:
             (version,) = self._conn.execute("PRAGMA user_version").fetchone()
-        return f"sqlite {self.path}: schema version {version}"
+        return int(version)
+
+    def ping(self) -> str:
+        return f"sqlite {self.path}: schema version {self.schema_version()}"
 
     # -- the conversation lock -------------------------------------------------------------------
     def lock(self, session_id: str) -> AbstractContextManager[None]:

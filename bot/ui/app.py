@@ -30,6 +30,11 @@ from tools.errors import ConfigurationError
 log = logging.getLogger(__name__)
 # API descriptions and docs that Gradio's own FastAPI app would serve under each mount: never in production
 HIDDEN_PATHS = {"openapi.json", "docs", "redoc", "oauth2-redirect"}
+RECOMMENDING = (
+    "/api/chat",
+    "/v1/",
+    "/mcp",
+)  # refused (and the page's turns) by a worker over another catalogue
 
 
 def allowed_origins(settings: Settings) -> list[str]:
@@ -63,6 +68,10 @@ def browser_secret(settings: Settings) -> str:
     return secret
 
 
+def _recommending(path: str) -> bool:
+    return path.startswith(RECOMMENDING) or "/gradio_api/" in path
+
+
 def _theme() -> gr.themes.Base:
     return gr.themes.Soft(**THEME_KW)
 
@@ -84,6 +93,9 @@ def build_app(recommender: Recommender, settings: Settings | None = None) -> Fas
     async def security_headers(request: Request, call_next: Any) -> Response:
         if request.url.path.rstrip("/").rsplit("/", 1)[-1] in HIDDEN_PATHS:
             response: Response = JSONResponse({"detail": "Not Found"}, status_code=404)
+        elif readiness.refusal and request.method == "POST" and _recommending(request.url.path):
+            # over another catalogue than the published one: no recommendations (docs/deploy.md)
+            response = JSONResponse({"detail": readiness.refusal}, status_code=503)
         else:
             response = await call_next(request)
         response.headers["Content-Security-Policy"] = csp

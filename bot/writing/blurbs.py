@@ -1,10 +1,12 @@
-"""One validated piece of LLM prose from one fact card: a blurb, the opening line or a "why" answer.
+"""Validated pieces of LLM prose, each from one fact card: blurbs, the opening line, "why" answers.
 
-The static system prompt (``writer_system.j2``, with one worked example) comes first and is the same
-for every call, so the embedded model reuses its cached prefix; the card and the task follow in a
-short user message (``writer_user.j2``). The draft is checked against the card (``CardChecker``);
-a rejected draft is re-asked once with the objections; a second failure returns None (the caller
-shows the template line instead).
+The static system prompt (``writer_system.j2``, with worked examples) comes first and is the same
+for every call, so the model reuses its cached prefix; the card and the task follow in a short user
+message (``writer_user.j2``). A group of pieces is drafted together (``LLMBackend.stream_many``: the
+embedded model decodes them in one batch, a server gets them as concurrent requests); each draft is
+checked against its card (``CardChecker``) as soon as it is finished; the rejected ones are re-asked
+together once with their objections, while the reply's ``Budget`` leaves time; a second failure is
+None (the caller shows the template line instead).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,8 +25,44 @@ from bot.writing.check import CardChecker, Problem
 
 log = logging.getLogger(__name__)
 Task = Literal["blurb", "opening", "why"]
-TOKENS = {"blurb": 48, "opening": 32, "why": 96}
+TOKENS = {"blurb": 34, "opening": 28, "why": 72}  # two cores write ~6 tokens/s per blurb, 5 at once
 COPIED = 0.5  # share of the example's word trigrams that makes a copy
+# a draft stopped by the deadline keeps its complete sentences when they say this much
+MIN_CUT_WORDS = 8
+_SENTENCE_END = re.compile(
+    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bvs)[.!?](?=\s|$)"
+)
+
+
+def whole_sentences(text: str) -> str:
+    """``text`` up to the end of its last complete sentence ("" when it has none)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]].strip() if ends else ""
+
+
+@dataclass
+class Budget:
+    """A reply's time: its deadline (a ``perf_counter`` time; None: no limit) and the pace of its
+    drafting rounds so far (a round: the drafts asked together)."""
+
+    deadline: float | None = None
+    started: float = field(default_factory=time.perf_counter)
+    rounds: int = 0
+    may_retry: bool = True
+
+    def left(self) -> bool:
+        return self.deadline is None or time.perf_counter() < self.deadline
+
+    def allows(self, rounds_after: int) -> bool:
+        """Whether a re-ask round still leaves time, at this reply's pace, for ``rounds_after``
+        more rounds (otherwise the next items get the time)."""
+        if not self.may_retry:
+            return False
+        if self.deadline is None:
+            return True
+        now = time.perf_counter()
+        pace = (now - self.started) / max(self.rounds, 1)
+        return now + pace * (1 + rounds_after) < self.deadline
 
 
 @dataclass
@@ -36,6 +75,7 @@ class Attempts:
     first_token_ms: float | None = None
     error: str = ""
     late: bool = False  # the reply's time budget ran out before this piece was written
+    cut: bool = False  # the budget ran out while it was written: its complete sentences were kept
 
     @property
     def kinds(self) -> list[str]:
@@ -85,7 +125,7 @@ class PieceWriter:
         reuses its cached prefix instead of reading ~400 tokens first; a failure is only logged."""
         card = FactCard(item_id=0, title="")
         try:
-            for _ in self.llm.stream(self.messages(card, "opening"), max_tokens=1):
+            for _ in self.llm.stream_many([self.messages(card, "opening")], max_tokens=1):
                 pass
         except LLMError as error:
             log.info("writer prefix not primed: %s", error)
@@ -94,44 +134,112 @@ class PieceWriter:
         user = prompts.render("writer_user.j2", card=card, task=task, feedback=feedback, extra=extra)
         return [ChatMessage(role="system", content=self.system), ChatMessage(role="user", content=user)]
 
-    def _draft(
-        self, messages: list[ChatMessage], task: Task, attempts: Attempts, deadline: float | None = None
-    ) -> str | None:
-        """The draft, or None when ``deadline`` (a ``perf_counter`` time) passed while it was written
-        (the generation is stopped there)."""
+    def _drafts(
+        self, prompts: list[list[ChatMessage]], task: Task, attempts: list[Attempts], budget: Budget
+    ) -> Iterator[tuple[int, str | None]]:
+        """``(k, draft)`` for each of ``prompts`` as it is finished (written together, up to the
+        backend's ``parallel`` at once). When the budget runs out first, the generation is stopped
+        there and each unfinished draft is cut to its complete sentences (None when they are fewer
+        than ``MIN_CUT_WORDS`` words)."""
         started = time.perf_counter()
-        pieces: list[str] = []
-        stream = self.llm.stream(messages, max_tokens=min(TOKENS[task], self.max_tokens))
-        late = False
+        texts: dict[int, list[str]] = {k: [] for k in range(len(prompts))}
+        stream = self.llm.stream_many(
+            prompts, max_tokens=min(TOKENS[task], self.max_tokens), deadline=budget.deadline
+        )
         try:
             for delta in stream:
-                if attempts.first_token_ms is None:
-                    attempts.first_token_ms = (time.perf_counter() - started) * 1000
-                pieces.append(delta)
-                if deadline is not None and time.perf_counter() > deadline:
-                    late = True
+                spent = attempts[delta.index]
+                if delta.text:
+                    texts[delta.index].append(delta.text)
+                    if spent.first_token_ms is None:
+                        spent.first_token_ms = (time.perf_counter() - started) * 1000
+                if delta.done:
+                    spent.prompt_tokens += delta.prompt_tokens
+                    spent.completion_tokens += delta.completion_tokens
+                    yield delta.index, "".join(texts.pop(delta.index))
+                if not budget.left():
                     break
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()  # stops the generation (and frees the model) when we left early
-        text = "".join(pieces)
-        stats = getattr(self.llm, "last_stream", None)  # what the backend counted, when it does
-        if isinstance(stats, dict) and stats.get("chunks"):
-            out = int(stats["chunks"])  # about one token per streamed chunk
-            attempts.completion_tokens += out
-            attempts.prompt_tokens += int(
-                stats.get("prompt_tokens") or max(0, stats.get("n_tokens", 0) - out + 1)
-            )
-            if stats.get("first_token_ms") is not None and attempts.first_token_ms is not None:
-                attempts.first_token_ms = min(attempts.first_token_ms, float(stats["first_token_ms"]))
-        else:  # an estimate (four characters a token)
-            attempts.prompt_tokens += sum(len(m.content) for m in messages) // 4
-            attempts.completion_tokens += max(1, len(text) // 4) if text else 0
-        if late:
-            attempts.late = True
-            return None
-        return text
+        for k, pieces in texts.items():  # started but not finished within the budget
+            attempts[k].completion_tokens += len(pieces)  # about one token a delta
+            kept = whole_sentences("".join(pieces))
+            if len(kept.split()) >= MIN_CUT_WORDS:
+                attempts[k].cut = True
+                yield k, kept
+            else:
+                attempts[k].late = True
+                yield k, None
+
+    def write_group(
+        self,
+        cards: list[FactCard],
+        task: Task,
+        allowed_items: set[int],
+        budget: Budget,
+        context: str = "",
+        extras: list[str] | None = None,
+        rounds_after: int = 0,
+        retry: bool = True,
+    ) -> Iterator[tuple[int, str | None, Attempts]]:
+        """``(k, validated text or None, what it cost)`` for each of ``cards``, as each is final.
+        All drafts are asked together; the rejected ones are re-asked together, with their
+        objections, when ``budget`` at its pace leaves time for that round and ``rounds_after``
+        more (never when ``retry`` is False). ``extras`` is task material beyond each card (the path to the person's likes for
+        "why"; the opening names no movie and gets none). Past the deadline no draft is started or
+        finished."""
+        extras = extras or [""] * len(cards)
+        attempts = [Attempts() for _ in cards]
+        feedback = [""] * len(cards)
+        todo = list(range(len(cards)))
+        for round_no in range(2):
+            if not todo or (round_no and not (retry and budget.allows(rounds_after))):
+                break
+            if not budget.left():
+                for k in todo:
+                    attempts[k].late = True
+                break
+            budget.rounds += 1
+            prompts = [self.messages(cards[k], task, feedback[k], extras[k]) for k in todo]
+            rejected: list[int] = []
+            final: set[int] = set()
+            try:
+                for j, raw in self._drafts(prompts, task, [attempts[k] for k in todo], budget):
+                    k = todo[j]
+                    problems = self._problems(raw, cards[k], allowed_items, f"{context} {extras[k]}")
+                    if raw is None or not problems:
+                        final.add(k)
+                        yield k, tidy(raw, cards[k]) if raw is not None else None, attempts[k]
+                        continue
+                    attempts[k].rejected.append(problems)
+                    feedback[k] = "; ".join(p.message for p in problems[:3])
+                    log.info("writer %s for %s rejected: %s", task, cards[k].title, feedback[k])
+                    rejected.append(k)
+            except LLMError as error:
+                if not self._failure_logged:  # once per outage, not once per piece or turn
+                    log.warning("LLM writer unavailable, using the template writer: %s", error)
+                    self._failure_logged = True
+                for k in (k for k in todo if k not in final):
+                    attempts[k].error = str(error)
+                    yield k, None, attempts[k]
+                return
+            self._failure_logged = False
+            todo = rejected
+        for k in todo:  # rejected with no time to re-ask, or rejected twice
+            yield k, None, attempts[k]
+
+    def _problems(
+        self, raw: str | None, card: FactCard, allowed_items: set[int], context: str
+    ) -> list[Problem]:
+        if raw is None:
+            return []
+        draft = tidy(raw, card)
+        problems = self.checker.problems(draft, card, allowed_items, context)
+        if any(overlap(draft, example) > COPIED for example in self.examples):
+            problems.append(Problem(kind="copy", message="it copies the example instead of this card"))
+        return problems
 
     def write(
         self,
@@ -143,34 +251,9 @@ class PieceWriter:
         deadline: float | None = None,
         retry: bool = True,
     ) -> tuple[str | None, Attempts]:
-        """(the validated text or None, what it cost). ``extra`` is task material beyond the card
-        (the path to the person's likes for "why"; the opening names no movie and gets none). Past
-        ``deadline`` (a ``perf_counter`` time) no draft is started or finished; ``retry=False``: a
-        rejected draft is not re-asked."""
-        attempts = Attempts()
-        feedback = ""
-        for _attempt in range(2 if retry else 1):
-            if deadline is not None and time.perf_counter() >= deadline:
-                attempts.late = True
-                return None, attempts
-            try:
-                raw = self._draft(self.messages(card, task, feedback, extra), task, attempts, deadline)
-                if raw is None:
-                    return None, attempts
-                draft = tidy(raw, card)
-            except LLMError as error:
-                attempts.error = str(error)
-                if not self._failure_logged:  # once per outage, not once per piece or turn
-                    log.warning("LLM writer unavailable, using the template writer: %s", error)
-                    self._failure_logged = True
-                return None, attempts
-            self._failure_logged = False
-            problems = self.checker.problems(draft, card, allowed_items, f"{context} {extra}")
-            if any(overlap(draft, example) > COPIED for example in self.examples):
-                problems.append(Problem(kind="copy", message="it copies the example instead of this card"))
-            if not problems:
-                return draft, attempts
-            attempts.rejected.append(problems)
-            feedback = "; ".join(p.message for p in problems[:3])
-            log.info("writer %s for %s rejected: %s", task, card.title, feedback)
-        return None, attempts
+        """One piece: (the validated text or None, what it cost); ``retry=False``: a rejected draft
+        is not re-asked."""
+        budget = Budget(deadline, may_retry=retry)
+        for _k, text, attempts in self.write_group([card], task, allowed_items, budget, context, [extra]):
+            return text, attempts
+        return None, Attempts()

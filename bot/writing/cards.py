@@ -18,7 +18,7 @@ from tools.stores import Stores
 
 CAST_ON_CARD = 3
 OVERVIEW_SENTENCES = 1  # the premise; a second sentence cost ~30 prompt tokens per item
-OVERVIEW_CHARS = 220
+OVERVIEW_CHARS = 180  # about 40 tokens: the five cards are read in about 5 s on 2 cores
 KEYWORDS_ON_CARD = 6
 REASONS_ON_CARD = 2
 

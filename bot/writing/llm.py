@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from bot.llm.base import LLMBackend
 from bot.types import Recommendation, TextChunkEvent
-from bot.writing.blurbs import Attempts, PieceWriter
+from bot.writing.blurbs import Attempts, Budget, PieceWriter
 from bot.writing.cards import CardBuilder, FactCard
 from bot.writing.check import CardChecker
 from bot.writing.template import template_prefix, template_text, top_reasons
@@ -145,51 +145,70 @@ class GroundedWriter:
             reasons=[understood] if understood else [],
             wish=wish,
         )
-        jobs: list[tuple[FactCard, Recommendation | None, int]] = [(opening_card, None, 0)]
-        jobs.extend((c, r, n) for n, (c, r) in enumerate(zip(cards, recommendations, strict=True), 1))
-        deadline = started + self.budget_s
-        drafts = 0  # drafts asked for so far this reply
-        for index, (card, rec, n) in enumerate(jobs):
-            # re-ask a rejected piece only while the budget also leaves time for the pieces after it
-            # (at this reply's pace so far); otherwise the next item gets the time
-            now = time.perf_counter()
-            pace = (now - started) / max(drafts, 1)
-            retry = drafts == 0 or now + pace * (len(jobs) - index + 1) < deadline
-            if outcome.error:  # the backend failed this turn: the template for the rest, no more waits
-                text, attempts = None, Attempts()
-            elif time.perf_counter() >= deadline:  # out of time: the template's line, no more waits
-                text, attempts = None, Attempts(late=True)
-            elif rec is None:
-                text, attempts = self.pieces.write(card, "opening", allowed, understood, "", deadline, retry)
-            else:
-                text, attempts = self.pieces.write(
-                    card, "blurb", allowed, understood, deadline=deadline, retry=retry
-                )
-            drafts += len(attempts.rejected) + (text is not None)
+        budget = Budget(started + self.budget_s, started=started)
+        size = max(1, self.pieces.llm.parallel)  # blurbs drafted together
+        groups = [list(range(i, min(i + size, len(cards)))) for i in range(0, len(cards), size)]
+
+        def account(attempts: Attempts) -> list[str]:
             outcome.prompt_tokens += attempts.prompt_tokens
             outcome.completion_tokens += attempts.completion_tokens
             outcome.error = outcome.error or attempts.error
-            reasons = [p.message for problems in attempts.rejected for p in problems]
+            return [p.message for problems in attempts.rejected for p in problems]
+
+        # the opening is not re-asked: its template line is fine, and a re-ask costs the blurbs their time
+        for _k, text, attempts in self.pieces.write_group(
+            [opening_card], "opening", allowed, budget, understood, retry=False
+        ):
+            reasons = account(attempts)
+            noted = f"Noted: {understood}. " if understood else ""
+            body = text or f"{noted}Here is what I'd suggest:"
             by: Literal["llm", "template"] = "llm" if text is not None else "template"
-            if rec is None:
-                noted = f"Noted: {understood}. " if understood else ""
-                body = text or f"{noted}Here is what I'd suggest:"
-                piece = Piece(kind="opening", text=body, by=by, rejected=attempts.kinds, reasons=reasons)
-                yield from emit(piece, body + "\n")
-                continue
-            body = text or "; ".join(top_reasons(rec)) or "One of the best matches for what you told me."
-            body = body[:1].upper() + body[1:]
-            piece = Piece(
-                kind="blurb", item_id=rec.item_id, text=body, by=by, rejected=attempts.kinds, reasons=reasons
+            yield from emit(
+                Piece(kind="opening", text=body, by=by, rejected=attempts.kinds, reasons=reasons), body + "\n"
             )
-            yield from emit(piece, item_line(n, rec, body) + "\n")
+        for g, group in enumerate(groups):
+            results: Iterable[tuple[int, str | None, Attempts]]
+            if outcome.error or not budget.left():  # the backend failed, or no time: no more waits
+                results = [(j, None, Attempts(late=not outcome.error)) for j in range(len(group))]
+            else:
+                cards_now = [cards[k] for k in group]
+                after = len(groups) - g - 1
+                results = self.pieces.write_group(
+                    cards_now, "blurb", allowed, budget, understood, rounds_after=after
+                )
+            ready: dict[int, tuple[str | None, Attempts]] = {}
+            shown_next = group[0]
+            for j, text, attempts in results:
+                ready[group[j]] = (text, attempts)
+                while shown_next in ready:  # shown in the list's order, each as soon as it can be
+                    rec = recommendations[shown_next]
+                    yield from emit(*self._blurb(rec, shown_next + 1, *ready.pop(shown_next), account))
+                    shown_next += 1
         outcome.text = "".join(shown).strip()
         yield outcome
+
+    @staticmethod
+    def _blurb(
+        rec: Recommendation,
+        n: int,
+        text: str | None,
+        attempts: Attempts,
+        account: Callable[[Attempts], list[str]],
+    ) -> tuple[Piece, str]:
+        """A blurb as shown: the LLM's validated text, or the item's template line."""
+        reasons = account(attempts)
+        body = text or "; ".join(top_reasons(rec)) or "One of the best matches for what you told me."
+        body = body[:1].upper() + body[1:]
+        by: Literal["llm", "template"] = "llm" if text is not None else "template"
+        piece = Piece(
+            kind="blurb", item_id=rec.item_id, text=body, by=by, rejected=attempts.kinds, reasons=reasons
+        )
+        return piece, item_line(n, rec, body) + "\n"
 
     def explain(
         self, recommendation: Recommendation, reasons: list[str], allowed_items: set[int], wish: str = ""
     ) -> tuple[str | None, Piece | None]:
-        """ "Why this one?" in the LLM's words: two or three sentences from the item's card and the
+        """ "Why this one?" in the LLM's words: two sentences from the item's card and the
         path to the person's likes, validated like a blurb. (None, None) without an LLM; (None,
         piece) when both drafts failed (the caller shows the template explanation)."""
         if self.pieces is None or self.cards is None:

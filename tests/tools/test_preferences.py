@@ -20,12 +20,24 @@ def test_every_shape_has_the_preference_fields() -> None:
 
 def test_derived_field_sets() -> None:
     assert set(OPPOSED) == {
-        "liked_items", "disliked_items", "liked_people", "disliked_people", "genres_in", "genres_out"
+        "liked_items",
+        "disliked_items",
+        "liked_people",
+        "disliked_people",
+        "genres_in",
+        "genres_out",
     }
     assert all(OPPOSED[OPPOSED[name]] == name for name in OPPOSED)
     assert "description" not in NAMED and "year_min" in NAMED and "year_min" not in LISTS
     assert set(TASTE) == {
-        "liked_items", "disliked_items", "liked_people", "genres_in", "keywords_in", "description"
+        "liked_items",
+        "disliked_items",
+        "liked_outside",
+        "outside_genres",
+        "liked_people",
+        "genres_in",
+        "keywords_in",
+        "description",
     }
 
 

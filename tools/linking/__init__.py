@@ -2,6 +2,7 @@
 normalisation, vocabularies and the index built from the graph.
 """
 
+from tools.linking.extended import ExtendedTitles, OutsideFilm, OutsideMention
 from tools.linking.kg_index import index_from_catalogue, index_from_graph
 from tools.linking.lexicon import COMMON_WORDS, GENRE_SYNONYMS
 from tools.linking.linker import EntityCandidate, EntityIndex, EntityKind, EntityMention
@@ -14,6 +15,9 @@ __all__ = [
     "EntityIndex",
     "EntityKind",
     "EntityMention",
+    "ExtendedTitles",
+    "OutsideFilm",
+    "OutsideMention",
     "fold",
     "index_from_catalogue",
     "index_from_graph",

@@ -277,6 +277,10 @@ class Ranker:
             score += w.person
         if profile.genres_in:
             score += w.genre * len(row.genres & set(profile.genres_in)) / len(profile.genres_in)
+        if profile.outside_genres:  # the genres of liked films beyond the catalogue, weakly
+            score += (
+                w.outside_genre * len(row.genres & set(profile.outside_genres)) / len(profile.outside_genres)
+            )
         return score
 
     def _genre_first(self, order: list[int], profile: PreferenceProfile, k: int) -> list[int]:

@@ -48,6 +48,13 @@ class RankerWeights(BaseModel):
         "taste proposed it (kg, cf, vector, chat_co, chat_similar); an empty profile keeps all of it",
     )
     genre: float = 0.05
+    outside_genre: float = Field(
+        default=0.025,
+        ge=0.0,
+        le=1.0,
+        description="boost of an item sharing the genres of liked films beyond the catalogue "
+        "(tools.linking.extended), at full overlap; such genres never filter",
+    )
     person: float = 0.2  # an item by a person the user asked for (dominates the fused score)
     rrf_k: float = 20.0
     mmr_lambda: float = 0.7

@@ -21,17 +21,25 @@ from tools.scorers.base import ItemScorer, ScoredItem
 
 
 class KgSource:
-    """Movies sharing people/keywords/genres with the liked ones, and movies by liked people."""
+    """Movies sharing people/keywords/genres with the liked ones, and movies by liked people.
+
+    ``use_snapshot``: read neighbourhoods from the graph's in-memory snapshot (every movie's links in
+    this process); False for catalogues too big for one per worker (``graph_snapshot_max_items``):
+    then each request asks the graph with the bounded Cypher query (the same rows)."""
 
     name = "kg"
 
-    def __init__(self, graph: GraphStore, items: ItemTable) -> None:
+    def __init__(self, graph: GraphStore, items: ItemTable, use_snapshot: bool = True) -> None:
         self.graph = graph
         self.items = items
+        self.use_snapshot = use_snapshot
 
     def neighbours(self, liked: Sequence[int], k: int) -> list[dict[str, Any]]:
         """Shared-neighbour rows for a liked set, from the graph's in-memory snapshot (the same
-        rows as the Cypher query, ``retrieval.graph.snapshot``; one small read checks the graph)."""
+        rows as the Cypher query, ``retrieval.graph.snapshot``; one small read checks the graph),
+        or from the graph itself without a snapshot."""
+        if not self.use_snapshot:
+            return self.graph.shared_neighbours(liked, limit=k)
         return self.graph.snapshot().shared_neighbours(liked, limit=k)
 
     def candidates(
@@ -175,6 +183,12 @@ class VectorSource:
         wanted = " ".join([*profile.genres_in, *profile.keywords_in])
         if not out and wanted:
             out.append((self._embed(wanted), wanted, "matches the genres and themes you asked for"))
+        elif not out and profile.outside_genres:  # a liked film beyond the catalogue (linking only)
+            genres = " ".join(profile.outside_genres)
+            named = ", ".join(profile.outside_genres)
+            out.append(
+                (self._embed(genres), genres, f"a close match for {named}, the genres of a film you liked")
+            )
         return out
 
     def candidates(

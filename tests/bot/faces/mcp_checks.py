@@ -60,7 +60,16 @@ async def check_listing(client: Client, secret: str) -> None:
         assert tool.annotations.read_only_hint is (tool.name != "feedback")
     assert tools["search_catalogue"].input_schema["required"] == ["query"]
     assert set(tools["recommend"].input_schema["properties"]) >= {
-        "liked", "disliked", "genres_in", "genres_out", "years", "description", "k", "conversation_id"
+        "liked",
+        "disliked",
+        "genres_in",
+        "genres_out",
+        "years",
+        "runtime",
+        "languages",
+        "description",
+        "k",
+        "conversation_id",
     }
     assert "items" in tools["recommend"].output_schema["properties"]
 
@@ -102,8 +111,12 @@ async def check_tools(client: Client, catalogue_ids: set[int], conversation: str
     described = await call(
         client,
         "search_catalogue",
-        {"query": "bank robbers and detectives in Los Angeles", "year_min": 1990, "year_max": 2005,
-         "genres": ["crime"]},
+        {
+            "query": "bank robbers and detectives in Los Angeles",
+            "year_min": 1990,
+            "year_max": 2005,
+            "genres": ["crime"],
+        },
     )
     check_items(described["items"], catalogue_ids)
     assert all(1990 <= i["year"] <= 2005 and "Crime" in i["genres"] for i in described["items"])
@@ -126,12 +139,24 @@ async def check_tools(client: Client, catalogue_ids: set[int], conversation: str
     assert by_title["profile"]["liked_items"] == [HEAT]
     assert all(i["year"] is not None and 1990 <= i["year"] <= 2010 for i in by_title["items"])
 
+    limited = await call(
+        client, "recommend", {"liked": [HEAT], "runtime": {"max": 110}, "languages": ["en"], "k": 5}
+    )
+    check_items(limited["items"], catalogue_ids)
+    assert limited["profile"]["runtime_max"] == 110 and limited["profile"]["languages"] == ["en"]
+    for item in limited["items"]:
+        facts = await call(client, "item_facts", {"item_id": item["item_id"]})
+        assert facts["runtime"] is not None and facts["runtime"] <= 110, facts  # unknown never fits
+        assert facts["language"] == "en", facts
+
     why = await call(client, "explain", {"item_id": COLLATERAL, "liked": [HEAT]})
     assert why["item"]["item_id"] == COLLATERAL and why["liked"] == [HEAT]
     assert any("mann" in d for d in why["shared"][0]["directors"])
     assert why["paths"] and all(p["summary"] and p["source"] == "kg" for p in why["paths"])
 
-    liked = await call(client, "feedback", {"conversation_id": conversation, "item_id": COLLATERAL, "kind": "like"})
+    liked = await call(
+        client, "feedback", {"conversation_id": conversation, "item_id": COLLATERAL, "kind": "like"}
+    )
     assert liked["conversation_id"] == conversation and COLLATERAL in liked["profile"]["liked_items"]
     again = await call(client, "recommend", {"conversation_id": conversation, "k": 5})
     assert COLLATERAL in again["profile"]["liked_items"]
@@ -147,21 +172,37 @@ async def check_bad_arguments(client: Client, conversation: str) -> None:
     await tool_error(client, "item_facts", {}, "item_id")
     await tool_error(client, "search_catalogue", {"query": ""}, "query")
     await tool_error(client, "search_catalogue", {"query": "x", "year_min": 2000, "year_max": 1990}, "year")
-    await tool_error(client, "search_catalogue", {"query": "x", "genres": ["Sci-Fy"]}, "not a catalogue genre")
+    await tool_error(
+        client, "search_catalogue", {"query": "x", "genres": ["Sci-Fy"]}, "not a catalogue genre"
+    )
     await tool_error(client, "recommend", {"liked": [HEAT], "genres_in": ["Noir-ish"]}, "genres_in", "Crime")
     await tool_error(client, "recommend", {"liked": ["zzqx nothing like this title"]}, "liked")
     await tool_error(client, "recommend", {"liked": [HEAT], "disliked": [HEAT]}, "both liked and disliked")
     await tool_error(client, "recommend", {"k": 500}, "k")
+    await tool_error(client, "recommend", {"runtime": {"min": 150, "max": 90}}, "runtime range")
+    await tool_error(client, "recommend", {"languages": ["xx"]}, "unknown code", "fr")
     await tool_error(client, "recommend", {"favourite": HEAT}, "favourite")
     await tool_error(client, "recommend", {"conversation_id": "never-seen-before"}, "unknown conversation")
     await tool_error(client, "explain", {"item_id": COLLATERAL, "liked": []}, "liked")
     await tool_error(client, "explain", {"item_id": 999_999_999, "liked": [HEAT]}, "not in the catalogue")
-    await tool_error(client, "feedback", {"conversation_id": conversation, "item_id": 999_999_999, "kind": "like"},
-                     "not in the catalogue")
-    await tool_error(client, "feedback", {"conversation_id": conversation, "item_id": HEAT, "kind": "love"}, "kind")
-    await tool_error(client, "feedback", {"conversation_id": "a b<script>", "item_id": HEAT, "kind": "like"},
-                     "conversation_id")
-    await tool_error(client, "feedback", {"conversation_id": "ghost-1", "item_id": -1, "kind": "like"}, "item_id")
+    await tool_error(
+        client,
+        "feedback",
+        {"conversation_id": conversation, "item_id": 999_999_999, "kind": "like"},
+        "not in the catalogue",
+    )
+    await tool_error(
+        client, "feedback", {"conversation_id": conversation, "item_id": HEAT, "kind": "love"}, "kind"
+    )
+    await tool_error(
+        client,
+        "feedback",
+        {"conversation_id": "a b<script>", "item_id": HEAT, "kind": "like"},
+        "conversation_id",
+    )
+    await tool_error(
+        client, "feedback", {"conversation_id": "ghost-1", "item_id": -1, "kind": "like"}, "item_id"
+    )
     after = (await call(client, "recommend", {"conversation_id": conversation}))["profile"]
     assert after == before  # no failed call changed the conversation
     await tool_error(client, "recommend", {"conversation_id": "ghost-1"}, "unknown conversation")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.llm.base import LLMError
+from bot.llm.base import ChatMessage, LLMError
 from bot.llm.openai_compat import OpenAICompatible
 from bot.llm.toolcall_text import schema_errors
 from tests.bot.llm.llm_cases import CHAT, EXTRACT, KG_LOOKUP, PREFS_SCHEMA, TOOL_CHAT, rate
@@ -44,7 +44,8 @@ def llama_server(
     port = _free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(small_model_path), "--model_alias", "qwen",
-           "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]  # fmt: skip
+           "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
+           "--interrupt_requests", "False"]  # fmt: skip  (queue concurrent requests, as vLLM batches them)
     started = time.perf_counter()
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -112,6 +113,18 @@ def test_openai_compatible_against_llama_server(llama_server: str) -> None:
     )
     with pytest.raises(LLMError):
         OpenAICompatible(llama_server, timeout_s=0.001).complete(CHAT, max_tokens=5)
+
+    # several replies as concurrent requests: each whole, each tagged with its prompt
+    questions = ["Name one colour.", "Name one animal.", "Name one fruit."]
+    prompts = [[*CHAT[:-1], ChatMessage(role="user", content=q)] for q in questions]
+    texts: dict[int, str] = {}
+    done: list[int] = []
+    for delta in llm.stream_many(prompts, max_tokens=12):
+        assert delta.index not in done
+        texts[delta.index] = texts.get(delta.index, "") + delta.text
+        done += [delta.index] if delta.done else []
+    print(f"[llm] stream_many over HTTP: {texts}")
+    assert sorted(done) == [0, 1, 2] and all(texts[i].strip() for i in range(3))
 
 
 def test_tool_calling_agent_through_a_real_openai_compatible_server(  # type: ignore[no-untyped-def]

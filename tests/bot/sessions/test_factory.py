@@ -60,7 +60,8 @@ def test_parley_db_upgrade_on_postgresql(
     monkeypatch.setenv("PARLEY_SESSION_STORE", "postgresql")
     monkeypatch.setenv("PARLEY_DATABASE_URL", pg_url)
     assert main(["db", "upgrade"]) == 0
-    assert "postgresql: schema version 1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "session store (postgresql) at schema version 1: postgresql 127.0.0.1:" in out
     monkeypatch.setenv("PARLEY_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     assert main(["db", "upgrade"]) == 2
     assert "PARLEY_DATABASE_URL" in capsys.readouterr().err

@@ -142,7 +142,7 @@ def test_readyz_names_each_check_and_healthz_is_alive(workers: Workers) -> None:
     assert workers.http.get(f"{workers.urls[0]}/healthz").json() == {"ok": True}
     ready = workers.http.get(f"{workers.urls[1]}/readyz")
     body = ready.json()
-    assert set(body["checks"]) == {"graph", "vectors", "cf", "llm", "sessions", "catalogue"}
+    assert set(body["checks"]) == {"graph", "vectors", "cf", "llm", "sessions", "catalogue", "artifacts"}
     assert ready.status_code == 200, body
     assert body["ready"] is True and body["failing"] == []
     assert "postgresql" in body["checks"]["sessions"]["detail"]

@@ -103,7 +103,7 @@ def test_a_copy_of_the_prompts_example_is_rejected(checker: CardChecker) -> None
     from tests.doubles.fake_llm import FakeLLM
 
     examples = PieceWriter(FakeLLM(), checker).examples
-    assert len(examples) == 2  # the blurb's and the opening's
+    assert len(examples) == 4  # three blurbs and the opening
     for example in examples:
         writer = PieceWriter(FakeLLM(default=example), checker)
         text, attempts = writer.write(CASINO, "blurb", {HEAT})

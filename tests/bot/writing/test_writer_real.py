@@ -25,6 +25,7 @@ def test_a_real_turn_shows_llm_blurbs_that_pass_their_cards(
     embedded: object, make_recommender: Callable[..., Recommender]
 ) -> None:
     rec = make_recommender(embedded, agent_mode="plan", llm_extractor="off")
+    rec.writer.prime()  # as Recommender.from_settings does at start: the static prompt is read once
     session = rec.new_session()
     accepted = total = 0
     for message in ("I loved Heat, something similar please", "I loved Toy Story"):
