@@ -100,7 +100,8 @@ def run_writer_bench(settings: Settings, turns: int = 40) -> int:
         if settings.llm == "embedded"
         else ""
     )
-    label = f"{settings.llm} {model}{threads} parallel={settings.llm_parallel} budget={settings.writer_budget_s:g}s"
+    parallel = getattr(base.writer.llm, "parallel", 1)
+    label = f"{settings.llm} {model}{threads} parallel={parallel} budget={settings.writer_budget_s:g}s"
     try:
         return bench_writer(base, turns, label)
     finally:

@@ -60,7 +60,9 @@ def chat_loop(
         started = time.perf_counter()
         for event in session.stream(text):
             if isinstance(event, ToolStepEvent) and show_trace:
-                write(f"\n  [{event.step.name} {event.step.args} -> {event.step.summary}, {event.step.ms} ms]")
+                write(
+                    f"\n  [{event.step.name} {event.step.args} -> {event.step.summary}, {event.step.ms} ms]"
+                )
             elif isinstance(event, RecommendationsEvent) and show_trace:
                 write(f"\n  [ranked: {[r.title for r in event.recommendations]}]\n        ")
             elif isinstance(event, TextChunkEvent):

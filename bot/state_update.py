@@ -49,7 +49,9 @@ def apply_extraction(state: DialogueState, found: Extraction) -> DialogueState:
         new.languages = list(found.languages)
     leftover = found.description
     if leftover.strip():
-        new.conversation_text = f"{state.conversation_text} {leftover.strip()}".strip()[-MAX_CONVERSATION_CHARS:]
+        new.conversation_text = f"{state.conversation_text} {leftover.strip()}".strip()[
+            -MAX_CONVERSATION_CHARS:
+        ]
     new.fresh_description = descriptive(leftover)
     if new.fresh_description:
         new.description = f"{state.description} {leftover}".strip()[-MAX_DESCRIPTION_CHARS:]

@@ -61,7 +61,7 @@ class EmbeddedLlama(LLMBackend):
         supports_tools: bool = False,
         timeout_s: float | None = None,
         repeat_penalty: float = 1.1,
-        parallel: int = 5,
+        parallel: int = 1,
     ) -> None:
         try:
             from llama_cpp import Llama

@@ -12,6 +12,11 @@ from bot.llm.base import LLMBackend, LLMError
 from bot.settings import Settings
 
 BackendKind = Literal["embedded", "openai", "none"]
+# replies stream_many writes at once by default: measured on 2 cores (README, the LLM writer), five
+# blurbs in one batch took ~80% of the time of one after another, and a round that ran past the
+# budget lost all five; a server (vLLM) batches concurrent requests on its accelerator
+EMBEDDED_PARALLEL = 1
+SERVER_PARALLEL = 5
 
 
 def make_backend(
@@ -28,7 +33,7 @@ def make_backend(
     n_ctx: int = 4096,
     n_threads: int = 2,
     n_threads_batch: int | None = None,
-    parallel: int = 5,
+    parallel: int | None = None,
 ) -> LLMBackend | None:
     """The backend for ``kind``; ``None`` for ``"none"`` (replies come from the template writer).
 
@@ -36,7 +41,7 @@ def make_backend(
     server (vLLM with ``--enable-auto-tool-choice``), False for the embedded model. ``n_ctx``,
     ``n_threads`` and ``n_threads_batch`` (None = ``n_threads``) are the embedded model's context size
     and threads for generation and for prompt processing; ``parallel`` how many replies
-    ``stream_many`` writes at once."""
+    ``stream_many`` writes at once (None: 1 for the embedded model, 5 for a server)."""
     if kind == "none":
         return None
     if kind == "openai":
@@ -53,7 +58,7 @@ def make_backend(
             api_key=api_key,
             timeout_s=timeout_s,
             supports_tools=True if supports_tools is None else supports_tools,
-            parallel=parallel,
+            parallel=SERVER_PARALLEL if parallel is None else parallel,
         )
     if kind == "embedded":
         from bot.llm.embedded import EmbeddedLlama
@@ -67,7 +72,7 @@ def make_backend(
             n_threads_batch=n_threads_batch,
             supports_tools=bool(supports_tools),
             timeout_s=timeout_s,
-            parallel=parallel,
+            parallel=EMBEDDED_PARALLEL if parallel is None else parallel,
         )
     raise LLMError(f"unknown LLM backend {kind!r}; choose embedded, openai or none (PARLEY_LLM)")
 

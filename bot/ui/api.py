@@ -107,7 +107,9 @@ class BodyLimit:
 
 def private_api(title: str) -> FastAPI:
     """A FastAPI app with no /docs, /redoc or /openapi.json, answering in ``SafeJSONResponse``."""
-    return FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, default_response_class=SafeJSONResponse)
+    return FastAPI(
+        title=title, docs_url=None, redoc_url=None, openapi_url=None, default_response_class=SafeJSONResponse
+    )
 
 
 def build_api(pool: SessionPool, origins: list[str]) -> FastAPI:

@@ -54,3 +54,25 @@ def test_embedded_model_knobs_reach_llama_cpp(monkeypatch: pytest.MonkeyPatch, t
     backend_from_settings(Settings(llm="embedded"))
     picked = [(s["n_ctx"], s["n_threads"], s["n_threads_batch"]) for s in seen]
     assert picked == [(4096, 2, 2), (2048, 3, 3), (2048, 3, 8)]
+
+
+def test_replies_written_at_once_default_by_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """PARLEY_LLM_PARALLEL unset: one after another on the embedded model (measured faster within the
+    writer's budget on 2 cores), five concurrent requests to a server; set, it is used for both."""
+    import sys
+    import types
+
+    class Llama:
+        def __init__(self, **kwargs: object) -> None:
+            pass
+
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=Llama))
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setenv("PARLEY_LLM_MODEL_PATH", str(model))
+    server = {"openai_base_url": "http://127.0.0.1:9/v1"}
+    assert getattr(backend_from_settings(Settings(llm="embedded")), "parallel", None) == 1
+    assert getattr(backend_from_settings(Settings(llm="openai", **server)), "parallel", None) == 5
+    monkeypatch.setenv("PARLEY_LLM_PARALLEL", "3")
+    assert getattr(backend_from_settings(Settings(llm="embedded")), "parallel", None) == 3
+    assert getattr(backend_from_settings(Settings(llm="openai", **server)), "parallel", None) == 3
