@@ -64,3 +64,20 @@ def test_the_genres_of_an_extended_film_lift_the_items_of_those_genres(recommend
 
     liked = PreferenceProfile(liked_outside=[176801], outside_genres=["Horror"])  # Suspiria (2017)
     assert horror_share(liked) > horror_share(PreferenceProfile(liked_outside=[176801]))
+
+
+def test_the_fusion_boost_alone_lifts_those_genres(
+    recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The weak genre term of the fusion on its own: with the vector source (which also reads these
+    genres) switched off, a zero ``outside_genre`` weight lifts fewer horror films than the default."""
+    ranker, items = recommender.toolbox.ranker, recommender.toolbox.items
+    profile = PreferenceProfile(liked_outside=[176801], outside_genres=["Horror"])  # Suspiria (2017)
+
+    def horror_share(outside_genre: float) -> int:
+        weights = ranker.weights.model_copy(update={"outside_genre": outside_genre, "vector": 0.0})
+        monkeypatch.setattr(ranker, "weights", weights)
+        top = ranker.rank(profile, k=20, diversify=False).items
+        return sum(1 for r in top if (row := items.get(r.item_id)) and "Horror" in row.genres)
+
+    assert horror_share(ranker.weights.outside_genre) > horror_share(0.0)
