@@ -48,7 +48,6 @@ class Budget:
     deadline: float | None = None
     started: float = field(default_factory=time.perf_counter)
     rounds: int = 0
-    may_retry: bool = True
 
     def left(self) -> bool:
         return self.deadline is None or time.perf_counter() < self.deadline
@@ -56,8 +55,6 @@ class Budget:
     def allows(self, rounds_after: int) -> bool:
         """Whether a re-ask round still leaves time, at this reply's pace, for ``rounds_after``
         more rounds (otherwise the next items get the time)."""
-        if not self.may_retry:
-            return False
         if self.deadline is None:
             return True
         now = time.perf_counter()
@@ -75,7 +72,6 @@ class Attempts:
     first_token_ms: float | None = None
     error: str = ""
     late: bool = False  # the reply's time budget ran out before this piece was written
-    cut: bool = False  # the budget ran out while it was written: its complete sentences were kept
 
     @property
     def kinds(self) -> list[str]:
@@ -157,8 +153,6 @@ class PieceWriter:
                     spent.prompt_tokens += delta.prompt_tokens
                     spent.completion_tokens += delta.completion_tokens
                     yield delta.index, "".join(texts.pop(delta.index))
-                if not budget.left():
-                    break
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
@@ -167,7 +161,6 @@ class PieceWriter:
             attempts[k].completion_tokens += len(pieces)  # about one token a delta
             kept = whole_sentences("".join(pieces))
             if len(kept.split()) >= MIN_CUT_WORDS:
-                attempts[k].cut = True
                 yield k, kept
             else:
                 attempts[k].late = True
@@ -253,7 +246,9 @@ class PieceWriter:
     ) -> tuple[str | None, Attempts]:
         """One piece: (the validated text or None, what it cost); ``retry=False``: a rejected draft
         is not re-asked."""
-        budget = Budget(deadline, may_retry=retry)
-        for _k, text, attempts in self.write_group([card], task, allowed_items, budget, context, [extra]):
+        budget = Budget(deadline)
+        for _k, text, attempts in self.write_group(
+            [card], task, allowed_items, budget, context, [extra], retry=retry
+        ):
             return text, attempts
         return None, Attempts()
