@@ -9,7 +9,9 @@ of the ranking request: that chat dialogue is left out of the conversation sourc
 dialogue is never scored with its own answers. For the beyond-accuracy figures it gives each item's
 ratings count and chat mentions (``popularity_counts``, ``chat_mention_counts``); for held-out
 MovieLens users, ``without_users`` is the same evaluation over ratings without them (CF retrained in
-memory); ``SOURCE_BASELINES`` are single-source rankers (``item_knn``, ``most_rated``).
+memory); ``SOURCE_BASELINES`` are single-source rankers (``item_knn``, ``most_rated``). Films beyond
+the catalogue (``tools.linking.extended``) are linked as chat links them (``link_outside``), with their
+genres (``outside_genres``): the replay's liked outside films.
 
 Extending it: a new evaluation-only operation is a method here that reads ``self.toolbox``
 (sources, ranker, item table); nothing in the chat path calls this module.
@@ -17,10 +19,12 @@ Extending it: a new evaluation-only operation is a method here that reads ``self
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from bot.mentions import link_message
 from bot.reasons import to_recommendations
 from bot.sanitise import InvalidInputError
 from bot.state import DialogueState
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KEEP_FUSION", "Evaluation", "Gathered", "LearnedFusion", "RankerWeights", "train_fusion"]
 KEEP_FUSION = "keep"  # fuse with the recommender's own fusion (learned when its catalogue has a model)
+_YEAR_ONLY = re.compile(r"\s*(?:[\(\[]?(?:19|20)\d\d[\)\]]?)?\s*")  # what may follow a whole title
 
 
 class Evaluation:
@@ -91,6 +96,24 @@ class Evaluation:
         metrics and the simulated user read fields from by name."""
         found = self.recommender.item_facts(item_id)
         return found.model_dump() if found is not None else {}
+
+    def outside_ids(self) -> frozenset[int]:
+        """The MovieLens ids of the films beyond the catalogue that chat links (never recommended)."""
+        return frozenset(self.toolbox.extended.films)
+
+    def outside_genres(self, movie_id: int) -> list[str]:
+        """A film beyond the catalogue's genres ([] when unknown): what liking it adds in chat."""
+        film = self.toolbox.extended.film(movie_id)
+        return list(film.genres) if film is not None else []
+
+    def link_outside(self, title: str) -> int | None:
+        """The film beyond the catalogue (MovieLens id) a title names, as chat links "I loved Joker
+        (2019)" (``bot.mentions.link_message``, the catalogue's titles first), when the linked mention
+        is the whole title (a year may follow); None otherwise."""
+        for found in link_message(title, self.toolbox.index, self.toolbox.extended).outside:
+            if not title[: found.start].strip() and _YEAR_ONLY.fullmatch(title[found.end :]):
+                return found.film.movie_id
+        return None
 
     def quotable(self, phrase: str) -> bool:
         """Whether a reason may quote a word or keyword to the person (``tools.reason_words``: it

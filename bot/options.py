@@ -22,11 +22,14 @@ class RecommenderOptions(BaseModel):
         "plan-first controller calls them and the LLM only writes; auto: tools when the backend "
         "does native tool calling well (OpenAI-compatible/vLLM), else plan",
     )
-    llm_extractor: Literal["always", "when_unsure", "off"] = Field(
-        default="when_unsure",
+    # auto is off on the embedded model: on 2 cores it never finished an extraction within its
+    # budget (`parley bench writer`, 2026-12-01), so it only delayed the list by that budget
+    llm_extractor: Literal["auto", "always", "when_unsure", "off"] = Field(
+        default="auto",
         description="when the LLM extractor runs besides the deterministic one: always (slower "
         "first list on CPU), when_unsure (the deterministic one found nothing or an ambiguous "
-        "mention), off",
+        "mention), off; auto: when_unsure with a model server (OpenAI-compatible/vLLM), off with "
+        "the embedded CPU model (too slow to answer within its budget)",
     )
     # 1 s: the list is shown within about a second; in `parley bench writer` (2026-12-01) the
     # embedded CPU model did not finish an extraction within 3 s, so on CPU more only delays the list
@@ -59,6 +62,14 @@ class RecommenderOptions(BaseModel):
     def of(cls, source: Any) -> RecommenderOptions:
         """The options part of ``source`` (a ``Settings``, or any object with these attributes)."""
         return cls(**{name: getattr(source, name) for name in cls.model_fields})
+
+    def extractor_for(self, backend: str | None) -> Literal["always", "when_unsure", "off"]:
+        """The LLM extractor's mode with the backend named ``backend`` (None: no LLM)."""
+        if backend is None:
+            return "off"
+        if self.llm_extractor == "auto":
+            return "off" if backend == "embedded" else "when_unsure"
+        return self.llm_extractor
 
     def changed(self, **changes: Any) -> RecommenderOptions:
         """A validated copy with ``changes`` (unknown names are an error)."""

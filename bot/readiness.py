@@ -1,11 +1,12 @@
 """Readiness of one app worker (``GET /readyz``): can it answer a turn right now, and if not, why?
 
-Each check is cheap (a graph ping, the vector count, a database round trip) so that a load balancer
-may call it every few seconds. The catalogue check compares the fingerprint of the catalogue files
-this worker read with the one ``parley ingest`` recorded in the graph: a worker started over another
-catalogue version than the published stores says so and is not ready. With ``PARLEY_ARTIFACTS_DIR``
-the ``artifacts`` check compares the published version the worker loaded (``tools.artifacts``) with its
-catalogue, the graph and the vectors; over another catalogue the worker also refuses to recommend."""
+Each check is cheap (a graph ping, the vector count and collection metadata, a database round trip)
+so that a load balancer may call it every few seconds. The catalogue check compares the fingerprint of
+the catalogue files this worker read with the one ``parley ingest`` recorded in the graph: a worker
+started over another catalogue version than the published stores says so and is not ready. With
+``PARLEY_ARTIFACTS_DIR`` the ``artifacts`` check compares the published version the worker loaded
+(``tools.artifacts``) with its catalogue, the graph's catalogue fingerprint and the fingerprint (and
+count) of the vector collection; over another catalogue the worker also refuses to recommend."""
 
 from __future__ import annotations
 
@@ -96,7 +97,15 @@ class Readiness:
                 f"the graph holds catalogue {graph[:12]}, the published {release.summary()}: "
                 "run `parley ingest` once, then restart the workers"
             )
-        count = stores.vectors().count()
+        vectors = stores.vectors()
+        recorded = vectors.fingerprint()
+        if recorded is not None and recorded != release.vectors:
+            raise ValueError(
+                f"the vectors differ from the published version {release.version}: the collection's "
+                f"fingerprint is {recorded[:12] or 'none (a build is unfinished)'}, the published vectors "
+                f"{release.vectors[:12]}: run `parley ingest` once, then restart the workers"
+            )
+        count = vectors.count()  # the only check left for a collection built before fingerprints
         if count != release.vector_count:
             raise ValueError(
                 f"the vector collection holds {count} documents, the published version "

@@ -193,10 +193,11 @@ class Session:
             yield DoneEvent(reply=Reply(session_id=self.id, text=message, profile=self.state))
             return
         rec = self.recommender
+        extractor = rec.options.extractor_for(rec.llm.name if rec.llm is not None else None)
         context = TurnContext(
             toolbox=rec.toolbox,
-            llm=rec.llm if rec.options.llm_extractor != "off" else None,
-            llm_extractor=rec.options.llm_extractor,
+            llm=rec.llm if extractor != "off" else None,
+            llm_extractor=extractor,
             llm_extract_budget_s=rec.options.llm_extract_budget_s,
             writer=rec.writer,
             max_questions=rec.max_questions,
@@ -251,15 +252,20 @@ class Session:
 
     def remove_preference(self, field: str, value: object) -> DialogueState:
         """Drop one entry from the profile (the UI's profile panel): from a preference field with an
-        opposite (liked/disliked items and people, wanted/excluded genres), a wanted language, or a
-        year or runtime bound (``value`` is then ignored: the bound is lifted)."""
-        if field not in OPPOSED and field not in LIMITS:
+        opposite (liked/disliked items and people, wanted/excluded genres), a wanted language, a
+        year or runtime bound (``value`` is then ignored: the bound is lifted), or a liked film beyond
+        the catalogue (its genres go with it: ``outside_genres`` are those of the films left)."""
+        if field not in OPPOSED and field not in LIMITS and field != "liked_outside":
             raise InvalidInputError(f"cannot remove from {field!r}")
         with self._lock, self.recommender.store.lock(self.id):
             self._reload()
             updated = self.state.model_copy(deep=True)
             current = getattr(updated, field)
             setattr(updated, field, [v for v in current if v != value] if isinstance(current, list) else None)
+            if field == "liked_outside":
+                films = [self.recommender.toolbox.extended.film(i) for i in updated.liked_outside]
+                genres = (g for f in films if f is not None for g in f.genres)
+                updated.outside_genres = list(dict.fromkeys(genres))
             self.recommender.store.save_feedback(self.id, 0, f"remove:{field}", updated)
             self.state = updated
         return updated

@@ -8,13 +8,16 @@ catalogue's own entity linker (``Recommender.link``), and the share of titles li
 The state: seeker-liked mentions (ReDial label liked, INSPIRED any seeker mention) -> liked items,
 disliked -> disliked items, recommender mentions without a label -> already recommended (excluded),
 the last three seeker messages -> description, all of them -> conversation text, genre names in the
-seeker's messages -> genres.
+seeker's messages -> genres. A liked movie beyond the catalogue that the extended titles know (a
+crosswalk row naming one of their MovieLens ids, or a title live chat's linker links to one) ->
+``liked_outside`` and its genres -> ``outside_genres``, as "I loved Joker (2019)" is in chat; it is
+never a target (a target outside the catalogue stays a miss).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from bot.recommender import Recommender
 from bot.state import DialogueState
 from eval.corpora import (
     ReplayCase,
+    liked_outside,
     mentioned_titles,
     read_crosswalk,
     read_inspired,
@@ -64,7 +68,7 @@ class CaseSet:
 
     corpus: str
     cases: list[ReplayCase]
-    linking: dict[str, Any]  # method (crosswalk|linker), crosswalk path, titles, linked, link_rate
+    linking: dict[str, Any]  # method (crosswalk|linker), crosswalk path, titles, linked, link_rate, outside
 
 
 def locate(corpus: str, data: Path, crosswalk: Path | None = None) -> tuple[Path, Path | None]:
@@ -106,6 +110,13 @@ def link_titles(recommender: Recommender, titles: dict[str, str], catalogue: set
     return linked
 
 
+def link_outside(evaluation: Evaluation, titles: dict[str, str], linked: dict[str, int]) -> dict[str, int]:
+    """Movie key -> MovieLens id of a film beyond the catalogue, for the titles not ``linked`` to it
+    that live chat's linker reads as one whole (``Evaluation.link_outside``)."""
+    found = {key: evaluation.link_outside(title) for key, title in titles.items() if key not in linked}
+    return {key: movie_id for key, movie_id in found.items() if movie_id is not None}
+
+
 def read_cases(
     recommender: Recommender,
     corpus: str,
@@ -115,13 +126,16 @@ def read_cases(
 ) -> CaseSet:
     """The replay cases of the first ``limit`` dialogues, movies matched to the catalogue."""
     dialogues, crosswalk_path = locate(corpus, data, crosswalk)
-    catalogue = set(recommender.evaluation().catalogue_ids())
+    evaluation = recommender.evaluation()
+    catalogue = set(evaluation.catalogue_ids())
     titles = mentioned_titles(corpus, dialogues, limit)
     if crosswalk_path is not None:
         mapping = read_crosswalk(crosswalk_path, CORPORA[corpus].column, catalogue)
+        outside = read_crosswalk(crosswalk_path, CORPORA[corpus].column, evaluation.outside_ids())
         method = "crosswalk"
     else:
         mapping = link_titles(recommender, titles, catalogue)
+        outside = link_outside(evaluation, titles, mapping)
         method = "linker"
     n_linked = sum(1 for key in titles if key in mapping)
     linking = {
@@ -130,9 +144,10 @@ def read_cases(
         "titles": len(titles),
         "linked": n_linked,
         "link_rate": round(n_linked / len(titles), 4) if titles else 0.0,
+        "outside": sum(1 for key in titles if key not in mapping and key in outside),  # beyond the catalogue
     }
     reader = read_redial if corpus == "redial" else read_inspired
-    return CaseSet(corpus, list(reader(dialogues, mapping, limit=limit)), linking)
+    return CaseSet(corpus, list(reader(dialogues, mapping, limit=limit, outside=outside)), linking)
 
 
 def genre_finder(evaluation: Evaluation) -> Callable[[str], list[str]]:
@@ -150,13 +165,21 @@ def genre_finder(evaluation: Evaluation) -> Callable[[str], list[str]]:
 
 
 def build_state(
-    case: ReplayCase, catalogue: set[int], find_genres: Callable[[str], list[str]]
+    case: ReplayCase,
+    catalogue: set[int],
+    find_genres: Callable[[str], list[str]],
+    outside_genres: Callable[[int], Sequence[str]],
 ) -> DialogueState:
+    """The seeker's state at a case (see the module); ``outside_genres``: a film beyond the
+    catalogue's genres (``Evaluation.outside_genres``)."""
     liked, disliked, recommended = split_context(case, catalogue)
+    outside = liked_outside(case)
     return DialogueState(
         liked_items=liked,
         disliked_items=disliked,
         recommended=recommended,
+        liked_outside=outside,
+        outside_genres=list(dict.fromkeys(g for movie_id in outside for g in outside_genres(movie_id))),
         description=" ".join(case.seeker_text[-3:])[-2000:],
         conversation_text=" ".join(case.seeker_text)[-2000:],
         genres_in=find_genres(" ".join(case.seeker_text)),

@@ -1,6 +1,8 @@
 """Readers for recommendation-dialogue corpora in their original formats (ReDial JSONL, INSPIRED TSV),
 turned into replay cases: for every recommender message that mentions movies, the context so far
-and the movies it mentioned (the targets)."""
+and the movies it mentioned (the targets). A mentioned film beyond the catalogue that the extended
+titles know (``outside``: key -> MovieLens id) is kept in the context as ``outside_id``, so a liked one
+reaches the state as live chat reads it (``liked_outside``); as a target it stays None (a miss)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import ast
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -23,6 +25,7 @@ class ContextMention(BaseModel):
     item_id: int | None  # catalogue id, None when the movie is not in the catalogue
     by_seeker: bool
     liked: bool | None = None  # the seeker's stated opinion, None when unknown
+    outside_id: int | None = None  # a film beyond the catalogue (its MovieLens id), when item_id is None
 
 
 class ReplayCase(BaseModel):
@@ -56,8 +59,29 @@ def split_context(case: ReplayCase, catalogue_ids: set[int]) -> tuple[list[int],
     return liked, disliked, recommended
 
 
-def read_crosswalk(path: Path, source_column: str, catalogue_ids: set[int]) -> dict[str, int]:
-    """Source id/title -> catalogue item id, for the rows whose match is in the catalogue."""
+def liked_outside(case: ReplayCase) -> list[int]:
+    """The films beyond the catalogue (MovieLens ids) a case's context likes, as ``split_context``
+    counts a like (the seeker's label, or an unlabelled seeker mention), first mention first."""
+    return list(
+        dict.fromkeys(
+            m.outside_id
+            for m in case.context
+            if m.outside_id is not None and (m.liked is True or (m.liked is None and m.by_seeker))
+        )
+    )
+
+
+def _mention(
+    key: str, crosswalk: Mapping[str, int], outside: Mapping[str, int], by_seeker: bool, liked: bool | None
+) -> ContextMention:
+    item_id = crosswalk.get(key)  # the catalogue wins
+    outside_id = outside.get(key) if item_id is None else None
+    return ContextMention(item_id=item_id, by_seeker=by_seeker, liked=liked, outside_id=outside_id)
+
+
+def read_crosswalk(path: Path, source_column: str, catalogue_ids: Container[int]) -> dict[str, int]:
+    """Source id/title -> MovieLens id, for the rows whose match is among ``catalogue_ids`` (the
+    catalogue's items, or the extended titles' films beyond it)."""
     mapping: dict[str, int] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -67,7 +91,12 @@ def read_crosswalk(path: Path, source_column: str, catalogue_ids: set[int]) -> d
     return mapping
 
 
-def read_redial(path: Path, crosswalk: dict[str, int], limit: int | None = None) -> Iterator[ReplayCase]:
+def read_redial(
+    path: Path,
+    crosswalk: dict[str, int],
+    limit: int | None = None,
+    outside: Mapping[str, int] | None = None,
+) -> Iterator[ReplayCase]:
     """ReDial: movies appear as ``@id`` in the text; the seeker's labels come from initiatorQuestions
     (liked 1 = liked, 0 = disliked, 2 = did not say)."""
     with path.open(encoding="utf-8") as handle:
@@ -75,10 +104,12 @@ def read_redial(path: Path, crosswalk: dict[str, int], limit: int | None = None)
             if limit is not None and n >= limit:
                 return
             dialogue = json.loads(line)
-            yield from _redial_cases(dialogue, crosswalk)
+            yield from _redial_cases(dialogue, crosswalk, outside or {})
 
 
-def _redial_cases(dialogue: dict, crosswalk: dict[str, int]) -> Iterator[ReplayCase]:
+def _redial_cases(
+    dialogue: dict, crosswalk: dict[str, int], outside: Mapping[str, int]
+) -> Iterator[ReplayCase]:
     seeker = dialogue["initiatorWorkerId"]
     labels = dialogue.get("initiatorQuestions") or {}
     context: list[ContextMention] = []
@@ -100,7 +131,7 @@ def _redial_cases(dialogue: dict, crosswalk: dict[str, int]) -> Iterator[ReplayC
         for raw in raw_ids:
             liked_code = (labels.get(raw) or {}).get("liked", 2)
             liked = None if liked_code == 2 else bool(liked_code)
-            context.append(ContextMention(item_id=crosswalk.get(raw), by_seeker=by_seeker, liked=liked))
+            context.append(_mention(raw, crosswalk, outside, by_seeker, liked))
             seen_raw.add(raw)
         if by_seeker:
             text = _REDIAL_MENTION.sub(lambda m: _bare_title(names.get(m.group(1), "")), message["text"])
@@ -111,11 +142,16 @@ def _bare_title(name: str) -> str:
     return re.sub(r"\s*\(\d{4}\)\s*$", "", name).strip()
 
 
-def read_inspired(path: Path, crosswalk: dict[str, int], limit: int | None = None) -> Iterator[ReplayCase]:
+def read_inspired(
+    path: Path,
+    crosswalk: dict[str, int],
+    limit: int | None = None,
+    outside: Mapping[str, int] | None = None,
+) -> Iterator[ReplayCase]:
     """INSPIRED: one row per utterance; mentions are ``[MOVIE_TITLE_i]`` placeholders resolved through
     the dialogue's ``movie_dict`` (title with year). No liked labels: seeker mentions count as liked."""
     for dialogue_id, rows in _inspired_dialogues(path, limit).items():
-        yield from _inspired_cases(dialogue_id, rows, crosswalk)
+        yield from _inspired_cases(dialogue_id, rows, crosswalk, outside or {})
 
 
 def mentioned_titles(corpus: str, path: Path, limit: int | None = None) -> dict[str, str]:
@@ -142,7 +178,11 @@ def _inspired_dialogues(path: Path, limit: int | None) -> dict[str, list[dict[st
     rows_by_dialogue: dict[str, list[dict[str, str]]] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if row["dialog_id"] not in rows_by_dialogue and limit is not None and len(rows_by_dialogue) >= limit:
+            if (
+                row["dialog_id"] not in rows_by_dialogue
+                and limit is not None
+                and len(rows_by_dialogue) >= limit
+            ):
                 continue  # a dialogue's rows need not be contiguous
             rows_by_dialogue.setdefault(row["dialog_id"], []).append(row)
     return rows_by_dialogue
@@ -158,7 +198,7 @@ def _movie_dict(row: dict[str, str]) -> dict[str, int]:
 
 
 def _inspired_cases(
-    dialogue_id: str, rows: list[dict[str, str]], crosswalk: dict[str, int]
+    dialogue_id: str, rows: list[dict[str, str]], crosswalk: dict[str, int], outside: Mapping[str, int]
 ) -> Iterator[ReplayCase]:
     context: list[ContextMention] = []
     seen_titles: set[str] = set()
@@ -179,11 +219,7 @@ def _inspired_cases(
                 new_targets=[crosswalk.get(t) for t in titles if t not in seen_titles],
             )
         for title in titles:
-            context.append(
-                ContextMention(
-                    item_id=crosswalk.get(title), by_seeker=by_seeker, liked=True if by_seeker else None
-                )
-            )
+            context.append(_mention(title, crosswalk, outside, by_seeker, True if by_seeker else None))
             seen_titles.add(title)
         if by_seeker:
             seeker_text.append((row.get("text") or "").replace("QUOTATION_MARK", '"'))

@@ -33,7 +33,7 @@ from bot.state import DialogueState
 from bot.timing import ms_since, percentiles
 from eval.beyond import BeyondAccuracy
 from eval.cases import CaseSet, build_state, genre_finder, held_out, read_cases
-from eval.corpora import ReplayCase
+from eval.corpora import ReplayCase, liked_outside
 from eval.metrics import mean, ndcg_at_k, recall_at_k
 from eval.traceability import FAULTS, count_faults, reason_traceability
 
@@ -111,6 +111,7 @@ def corpus_figures(read: CaseSet) -> dict[str, Any]:
     return {
         "catalogue_coverage": round(sum(t is not None for t in targets) / max(1, len(targets)), 4),
         "targets_outside_catalogue": sum(t is None for t in targets),
+        "cases_with_liked_outside": sum(1 for c in read.cases if liked_outside(c)),  # films beyond it
         "n_cases": len(read.cases),
         "n_dialogues": len({c.dialogue_id for c in read.cases}),
         "title_linking": read.linking,
@@ -155,7 +156,7 @@ def replay(
     verified = reasons = 0
     faults: Counter[str] = Counter(dict.fromkeys((f"reason_{f}" for f in FAULTS), 0))
     for case in progress(read.cases):
-        state = build_state(case, catalogue, find_genres)
+        state = build_state(case, catalogue, find_genres, evaluation.outside_genres)
         gathered = evaluation.gather(state, held_out(corpus, case))
         all_gathered.append(
             Gathered(found={}, timings=gathered.timings, degraded=gathered.degraded)

@@ -125,7 +125,9 @@ def _linking(figures: dict[str, Any]) -> str:
         f"{figures['n_dialogues']} dialogues, {figures['n_cases']} recommender turns; movies matched "
         f"with {how}: {link['linked']} of {link['titles']} titles (link rate {link['link_rate']}); "
         f"catalogue coverage {figures['catalogue_coverage']} ({figures['targets_outside_catalogue']} "
-        "targets outside the catalogue, counted as misses)."
+        "targets outside the catalogue, counted as misses); "
+        f"{link.get('outside', 0)} titles beyond the catalogue linked to films whose genres a like adds "
+        f"({figures.get('cases_with_liked_outside', 0)} cases with one liked)."
     )
 
 

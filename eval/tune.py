@@ -87,7 +87,7 @@ def gather_cases(
         read = read_cases(recommender, corpus, data, limit)
         figures[corpus] = corpus_figures(read)
         for case in progress(read.cases):
-            state = build_state(case, catalogue, find_genres)
+            state = build_state(case, catalogue, find_genres, evaluation.outside_genres)
             key = case_key(corpus, case, state)
             if key not in recorded:
                 recorded[key] = evaluation.gather(state, held_out(corpus, case), every_source=True, pool=pool)

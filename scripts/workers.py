@@ -5,64 +5,29 @@
 Starts a throwaway PostgreSQL cluster (Debian's server binaries), then for 1 worker and for
 ``--workers`` workers: that many ``parley serve`` subprocesses (template writer, the stores of the
 current settings: ``parley ingest`` builds them; run ``parley graph start`` first for the embedded
-graph) on free loopback ports, a round-robin HTTP front in this process, and ``run_load`` (the same
-drill as ``scripts/load.py``: errors, cross-session leaks, lost messages, p50/p95). Prints both runs and
-the p95 ratio. Exit status 0 when neither run had an error, a leak or a lost message."""
+graph) on free loopback ports, a round-robin HTTP front in this process (``bot.reliability.front``),
+and ``run_load`` (the same drill as ``scripts/load.py``: errors, cross-session leaks, lost messages,
+p50/p95). Prints both runs and the p95 ratio. Exit status 0 when neither run had an error, a leak or
+a lost message."""
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.reliability.front import RoundRobinFront  # noqa: E402
 from bot.reliability.load_run import LoadReport, run_load  # noqa: E402
 from bot.reliability.local_server import LocalServer, free_port  # noqa: E402
 from bot.sessions.local_postgres import LocalPostgres  # noqa: E402
 from bot.settings import offline_environment  # noqa: E402
-
-
-def round_robin_front(urls: list[str]) -> Any:
-    """A minimal reverse proxy (ASGI): each request goes to the next worker."""
-    import httpx
-
-    targets = itertools.cycle(urls)
-    # a new connection per request: reusing one the worker just closed (keep-alive timeout) would fail
-    client = httpx.AsyncClient(
-        timeout=180, limits=httpx.Limits(max_connections=256, max_keepalive_connections=0)
-    )
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        path = scope["path"] + (f"?{scope['query_string'].decode()}" if scope["query_string"] else "")
-        headers = [(k.decode(), v.decode()) for k, v in scope["headers"] if k.lower() != b"host"]
-        try:
-            reply = await client.request(scope["method"], next(targets) + path, content=body, headers=headers)
-        except httpx.HTTPError as error:  # counted as an error by the load run
-            await send({"type": "http.response.start", "status": 502, "headers": []})
-            await send({"type": "http.response.body", "body": type(error).__name__.encode()})
-            return
-        out = [(k.encode(), v.encode()) for k, v in reply.headers.items() if k.lower() != "content-length"]
-        out.append((b"content-length", str(len(reply.content)).encode()))
-        await send({"type": "http.response.start", "status": reply.status_code, "headers": out})
-        await send({"type": "http.response.body", "body": reply.content})
-
-    return app
 
 
 def start_workers(
@@ -122,7 +87,7 @@ def one_run(pg: LocalPostgres, workers: int, args: argparse.Namespace, logs: Pat
     }
     procs, urls = start_workers(workers, env, logs)
     try:
-        with LocalServer(round_robin_front(urls)) as front:
+        with LocalServer(RoundRobinFront(urls)) as front:
             report = run_load(front, sessions=args.sessions, turns=args.turns, max_seconds=args.max_seconds)
         return report, lost_messages(url, args.sessions * args.turns if not report.errors else 0)
     finally:

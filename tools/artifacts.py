@@ -27,7 +27,7 @@ from typing import Any
 from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import CFModels
 from retrieval.errors import StoreUnavailableError
-from retrieval.vectors import catalogue_documents, content_key
+from retrieval.vectors import catalogue_documents, content_key, documents_fingerprint
 
 CURRENT = "current.json"
 RELEASE = "release.json"
@@ -36,12 +36,10 @@ FIX = "run `parley ingest` once with the workers' PARLEY_ARTIFACTS_DIR"
 
 
 def vectors_fingerprint(catalogue: Catalogue, model_name: str) -> str:
-    """sha256 over the vector documents' ids and content keys: equal exactly when the collection that
-    ``VectorStore.build`` makes from this catalogue holds the same documents and embeddings."""
-    digest = hashlib.sha256()
-    for doc in sorted(catalogue_documents(catalogue), key=lambda d: d.id):
-        digest.update(f"{doc.id}:{content_key(doc.text, model_name).hex()}\n".encode())
-    return digest.hexdigest()
+    """sha256 over the vector documents' ids and content keys (``documents_fingerprint``): the value
+    ``VectorStore.build`` records in the collection it makes from this catalogue."""
+    docs = catalogue_documents(catalogue)
+    return documents_fingerprint({doc.id: content_key(doc.text, model_name).hex() for doc in docs})
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ RECOMMENDING = (
     "/v1/",
     "/mcp",
 )  # refused (and the page's turns) by a worker over another catalogue
+PAGE_REFUSAL_STATUS = 409  # the page's refusal (see _refusal_status)
 
 
 def allowed_origins(settings: Settings) -> list[str]:
@@ -72,6 +73,13 @@ def _recommending(path: str) -> bool:
     return path.startswith(RECOMMENDING) or "/gradio_api/" in path
 
 
+def _refusal_status(request: Request) -> int:
+    """503 for the APIs; 409 for the page's own calls, since Gradio's client shows any 503 from its
+    queue as "This application is currently busy" and would hide the reason (any other status: the
+    reason, in the page's error toast)."""
+    return PAGE_REFUSAL_STATUS if "/gradio_api/" in request.url.path else 503
+
+
 def _theme() -> gr.themes.Base:
     return gr.themes.Soft(**THEME_KW)
 
@@ -95,7 +103,7 @@ def build_app(recommender: Recommender, settings: Settings | None = None) -> Fas
             response: Response = JSONResponse({"detail": "Not Found"}, status_code=404)
         elif readiness.refusal and request.method == "POST" and _recommending(request.url.path):
             # over another catalogue than the published one: no recommendations (docs/deploy.md)
-            response = JSONResponse({"detail": readiness.refusal}, status_code=503)
+            response = JSONResponse({"detail": readiness.refusal}, status_code=_refusal_status(request))
         else:
             response = await call_next(request)
         response.headers["Content-Security-Policy"] = csp

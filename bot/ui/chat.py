@@ -63,7 +63,7 @@ class ChatApp:
     def _profile(self, session: Session | None) -> tuple[str, Any]:
         if session is None:
             return profile_html([]), gr.update(choices=[], value=None)
-        entries = profile_entries(session.state, self.pool.title_of)
+        entries = profile_entries(session.state, self.pool.title_of, self.pool.outside_title_of)
         choices = [(label, f"{field}|{value}") for field, value, label in entries]
         return profile_html(entries), gr.update(choices=choices, value=None)
 
@@ -230,7 +230,7 @@ class ChatApp:
             return [gr.skip(), gr.skip()]
         field, value = choice.split("|", 1)
         session = self._session(sid)
-        target: object = int(value) if field.endswith("_items") and value.isdigit() else value
+        target: object = int(value) if field.endswith(("_items", "_outside")) and value.isdigit() else value
         try:
             session.remove_preference(field, target)
         except InvalidInputError as error:

@@ -20,6 +20,7 @@ from tools.preferences import LIMITS
 SOURCE_LABELS = {"kg": "Knowledge graph", "cf": "People like you", "vector": "Similar story"}
 PROFILE_FIELDS = {
     "liked_items": "Liked",
+    "liked_outside": "Liked (not in my catalogue)",  # films beyond it: their genres, weakly
     "disliked_items": "Not for me",
     "liked_people": "Likes",
     "disliked_people": "Avoids",
@@ -161,13 +162,21 @@ LIMIT_LABELS = {
 }
 
 
-def profile_entries(state: DialogueState, title_of: Callable[[int], str]) -> list[tuple[str, str, str]]:
+def profile_entries(
+    state: DialogueState,
+    title_of: Callable[[int], str],
+    outside_title_of: Callable[[int], str] | None = None,
+) -> list[tuple[str, str, str]]:
     """(field, value key, label) for every removable entry of the profile: tastes, then the limits
-    (years, runtime, languages)."""
+    (years, runtime, languages). ``outside_title_of`` names a liked film beyond the catalogue
+    (``liked_outside``: its MovieLens id; without it, "film <id>")."""
     out = []
     for field, label in PROFILE_FIELDS.items():
         for value in getattr(state, field):
-            shown = title_of(value) if isinstance(value, int) else str(value)
+            if field == "liked_outside":
+                shown = outside_title_of(value) if outside_title_of is not None else f"film {value}"
+            else:
+                shown = title_of(value) if isinstance(value, int) else str(value)
             out.append((field, str(value), f"{label}: {shown}"))
     for field, template in LIMIT_LABELS.items():
         bound = getattr(state, field)
@@ -180,7 +189,7 @@ def profile_entries(state: DialogueState, title_of: Callable[[int], str]) -> lis
 def profile_html(entries: list[tuple[str, str, str]]) -> str:
     if not entries:
         return '<p class="p-empty">Nothing yet. Tell Parley about films you love or can\'t stand.</p>'
-    likes = [e for e in entries if e[0] in {"liked_items", "liked_people", "genres_in"}]
+    likes = [e for e in entries if e[0] in {"liked_items", "liked_outside", "liked_people", "genres_in"}]
     limits = [e for e in entries if e[0] in LIMITS]
     dislikes = [e for e in entries if e not in likes and e not in limits]
 

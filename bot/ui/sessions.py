@@ -70,3 +70,8 @@ class SessionPool:
         if facts is None:
             return f"item {item_id}"
         return f"{facts.title} ({facts.year})" if facts.year else facts.title
+
+    def outside_title_of(self, movie_id: int) -> str:
+        """A liked film beyond the catalogue (``liked_outside``: a MovieLens id), as the reply names it."""
+        film = self.recommender.toolbox.extended.film(movie_id)
+        return film.display_title if film is not None else f"film {movie_id}"

@@ -25,19 +25,40 @@ from bot.writing.check import CardChecker, Problem
 
 log = logging.getLogger(__name__)
 Task = Literal["blurb", "opening", "why"]
-TOKENS = {"blurb": 34, "opening": 28, "why": 72}  # two cores write ~6 tokens/s per blurb, 5 at once
+# room for the sentence the prompt asks for (a blurb under 18 words is about 25 tokens) and a little
+# more: a draft stopped here mid-sentence is cut back to its whole sentences, or rejected ("long")
+TOKENS = {"blurb": 40, "opening": 28, "why": 72}
 COPIED = 0.5  # share of the example's word trigrams that makes a copy
-# a draft stopped by the deadline keeps its complete sentences when they say this much
+# a draft stopped mid-sentence (by the deadline or its token limit) keeps what says this much
 MIN_CUT_WORDS = 8
 _SENTENCE_END = re.compile(
     r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bvs)[.!?](?=\s|$)"
 )
 
 
+# where a clause may end: a comma or semicolon, a dash, or before a joining word
+_CLAUSE_END = re.compile(r"[,;]\s|\s[—–-]\s|\s(?=(?:and|but|while|who|which|where)\s)")
+
+
 def whole_sentences(text: str) -> str:
     """``text`` up to the end of its last complete sentence ("" when it has none)."""
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     return text[: ends[-1]].strip() if ends else ""
+
+
+def salvage(text: str) -> str:
+    """What a draft stopped mid-sentence may show: its complete sentences when they say at least
+    ``MIN_CUT_WORDS`` words, else its text up to the last clause end that does, as a sentence ("Mike
+    Newell again, with Al Pacino: an undercover agent infiltrates the mob and finds himself..." →
+    "...infiltrates the mob."); "" when neither says enough."""
+    kept = whole_sentences(text)
+    if len(kept.split()) >= MIN_CUT_WORDS:
+        return kept
+    for cut in reversed([m.start() for m in _CLAUSE_END.finditer(text)]):
+        clause = text[:cut].rstrip(" ,;:—–-")
+        if len(clause.split()) >= MIN_CUT_WORDS:
+            return clause + "."
+    return ""
 
 
 @dataclass
@@ -134,14 +155,14 @@ class PieceWriter:
         self, prompts: list[list[ChatMessage]], task: Task, attempts: list[Attempts], budget: Budget
     ) -> Iterator[tuple[int, str | None]]:
         """``(k, draft)`` for each of ``prompts`` as it is finished (written together, up to the
-        backend's ``parallel`` at once). When the budget runs out first, the generation is stopped
-        there and each unfinished draft is cut to its complete sentences (None when they are fewer
-        than ``MIN_CUT_WORDS`` words)."""
+        backend's ``parallel`` at once). A draft stopped by its token limit mid-sentence is cut back
+        (``salvage``: "" when too little is left, a rejected draft, never a broken sentence shown).
+        When the budget runs out first, the generation is stopped there and each unfinished draft is
+        cut back the same way (None when too little is left)."""
         started = time.perf_counter()
         texts: dict[int, list[str]] = {k: [] for k in range(len(prompts))}
-        stream = self.llm.stream_many(
-            prompts, max_tokens=min(TOKENS[task], self.max_tokens), deadline=budget.deadline
-        )
+        cap = min(TOKENS[task], self.max_tokens)
+        stream = self.llm.stream_many(prompts, max_tokens=cap, deadline=budget.deadline)
         try:
             for delta in stream:
                 spent = attempts[delta.index]
@@ -152,15 +173,18 @@ class PieceWriter:
                 if delta.done:
                     spent.prompt_tokens += delta.prompt_tokens
                     spent.completion_tokens += delta.completion_tokens
-                    yield delta.index, "".join(texts.pop(delta.index))
+                    draft = "".join(texts.pop(delta.index))
+                    if delta.completion_tokens >= cap and not draft.rstrip().endswith((".", "!", "?")):
+                        draft = salvage(draft)
+                    yield delta.index, draft
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()  # stops the generation (and frees the model) when we left early
         for k, pieces in texts.items():  # started but not finished within the budget
             attempts[k].completion_tokens += len(pieces)  # about one token a delta
-            kept = whole_sentences("".join(pieces))
-            if len(kept.split()) >= MIN_CUT_WORDS:
+            kept = salvage("".join(pieces))
+            if kept:
                 yield k, kept
             else:
                 attempts[k].late = True
@@ -228,6 +252,8 @@ class PieceWriter:
     ) -> list[Problem]:
         if raw is None:
             return []
+        if not raw.strip():
+            return [Problem(kind="long", message="it was cut off mid-sentence: write one shorter sentence")]
         draft = tidy(raw, card)
         problems = self.checker.problems(draft, card, allowed_items, context)
         if any(overlap(draft, example) > COPIED for example in self.examples):

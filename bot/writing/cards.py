@@ -13,7 +13,7 @@ import re
 from pydantic import BaseModel, Field
 
 from bot.types import Recommendation
-from tools.linking import fold
+from tools.linking import GENRE_SYNONYMS, fold
 from tools.stores import Stores
 
 CAST_ON_CARD = 3
@@ -41,6 +41,11 @@ class FactCard(BaseModel):
     def people(self) -> list[str]:
         return [*self.directors, *self.cast]
 
+    def genre_words(self) -> list[str]:
+        """Everyday words for the card's genres ("science fiction" for Sci-Fi, "animated" for
+        Animation): saying them is saying the card's genre, not a claim beyond it."""
+        return [phrase for phrase, genres in GENRE_SYNONYMS.items() if set(genres) <= set(self.genres)]
+
     def facts_text(self) -> str:
         """The card's facts as one text (what claim words and names are checked against)."""
         return " ".join(
@@ -48,6 +53,7 @@ class FactCard(BaseModel):
                 self.title,
                 str(self.year or ""),
                 *self.genres,
+                *self.genre_words(),
                 *self.people,
                 self.overview,
                 *self.keywords,

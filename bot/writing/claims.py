@@ -41,6 +41,8 @@ GENERIC_WORDS = frozenset(
     genre genres keyword keywords theme themes story stories kinds mood moods vibe next-up year years
     description described describes matches text overview catalogue catalog preferences preference
     plot plots classic classics performance performances acting memorable
+    explores explore exploring combines combine combining element elements packed character
+    characters known lead leads leading
     """.split()
 )
 # Opinion adjectives and reply phrasing: what a reviewer feels, not a fact about the film.

@@ -2,7 +2,7 @@
 packaged MiniLM sentence embeddings with their on-disk cache.
 """
 
-from retrieval.vectors.documents import catalogue_documents
+from retrieval.vectors.documents import catalogue_documents, documents_fingerprint
 from retrieval.vectors.embeddings import (
     MODEL_NAME,
     EmbeddingCache,
@@ -24,6 +24,7 @@ __all__ = [
     "build_where",
     "catalogue_documents",
     "content_key",
+    "documents_fingerprint",
     "load_model",
     "write_layer",
 ]

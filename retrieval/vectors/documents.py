@@ -15,14 +15,18 @@ Metadata (Chroma metadata values cannot be None)::
     genres: list[str] of genre keys (``entity_key``: "Sci-Fi" -> "sci fi"; omitted when none),
     doc_key: hex content key of the document (the build skips items whose document is unchanged)
 
+The collection's own metadata records ``documents_fingerprint`` of what a finished ``build`` wrote
+(``parley_fingerprint``); ``parley ingest`` publishes the same value, and ``/readyz`` compares them.
+
 Genre filters use Chroma's array operators: ``{"genres": {"$contains": "crime"}}`` and
 ``{"genres": {"$not_contains": "musical"}}`` (the latter also matches items without genres).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,3 +105,12 @@ def catalogue_documents(catalogue: Catalogue) -> list[ItemDocument]:
         ItemDocument(item_id=i, text=document_text(item, facts[i]), metadata=item_metadata(item))
         for i, item in sorted(catalogue.items.items())
     ]
+
+
+def documents_fingerprint(keys: Mapping[str, str]) -> str:
+    """sha256 over document ids and their hex content keys, in id order: equal exactly when two
+    collections hold the same documents with the same embeddings (model included in the key)."""
+    digest = hashlib.sha256()
+    for doc_id in sorted(keys):
+        digest.update(f"{doc_id}:{keys[doc_id]}\n".encode())
+    return digest.hexdigest()

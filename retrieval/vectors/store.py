@@ -25,7 +25,7 @@ import numpy as np
 
 from retrieval.catalogue_types import Catalogue
 from retrieval.errors import StoreUnavailableError
-from retrieval.vectors.documents import catalogue_documents
+from retrieval.vectors.documents import catalogue_documents, documents_fingerprint
 from retrieval.vectors.embeddings import EmbeddingCache, MiniLMEmbeddingFunction, content_key
 from retrieval.vectors.query import BuildReport, VectorHit, build_where
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 INGEST_FIX = "run `parley ingest`"
 MAX_BATCH = 5000  # Chroma accepts at most 5,461 records per call
+FINGERPRINT = "parley_fingerprint"  # collection metadata: documents_fingerprint of the finished build
 Progress = Callable[[int, int], None]
 
 
@@ -208,6 +209,8 @@ class VectorStore:
         todo = [d for d in docs if old_keys.get(d.id) != keys[d.id]]
         embedded = 0
         try:
+            if todo or stale:  # until the build finishes the collection matches no fingerprint
+                self._record(col, "")
             for start in range(0, len(stale), MAX_BATCH):
                 with self._guard("delete stale items"):
                     col.delete(ids=stale[start : start + MAX_BATCH])
@@ -224,6 +227,7 @@ class VectorStore:
                     )
                 if progress is not None:
                     progress(min(start + batch_size, len(todo)), len(todo))
+            self._record(col, documents_fingerprint(keys))
         finally:
             self._forget_documents()  # whatever was written, what was read before may be stale
             self.cache.save()
@@ -237,6 +241,18 @@ class VectorStore:
             embedded=embedded,
             seconds=round(time.perf_counter() - started, 3),
         )
+
+    def _record(self, col: Collection, fingerprint: str) -> None:
+        with self._guard("record fingerprint"):
+            col.modify(metadata={FINGERPRINT: fingerprint})
+
+    def fingerprint(self) -> str | None:
+        """The fingerprint the last finished ``build`` recorded, read afresh (another process may have
+        rebuilt the collection); "" while a build is unfinished, None when none was ever recorded."""
+        with self._guard("read fingerprint"):
+            col = self.client.get_collection(self.collection_name, embedding_function=self.embedding_function)  # type: ignore[arg-type]
+        value = (col.metadata or {}).get(FINGERPRINT)
+        return None if value is None else str(value)
 
     def drop(self) -> None:
         """Delete the collection (no error when it does not exist)."""

@@ -1,5 +1,6 @@
 """A liked film beyond the catalogue (``tools.linking.extended``): understood in the turn, its genres
-in the profile (weakly), named in the reply's "Noted: ..." and never recommended."""
+in the profile (weakly), named in the reply's "Noted: ..." and in the profile panel (removable, its genres
+with it), and never recommended."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from bot.extract import extract
 from bot.mentions import link_message
 from bot.recommender import Recommender
+from bot.ui.render import profile_entries, profile_html
+from bot.ui.sessions import SessionPool
 from tools.linking import ExtendedTitles
 from tools.profile import PreferenceProfile
 
@@ -81,3 +84,19 @@ def test_the_fusion_boost_alone_lifts_those_genres(
         return sum(1 for r in top if (row := items.get(r.item_id)) and "Horror" in row.genres)
 
     assert horror_share(ranker.weights.outside_genre) > horror_share(0.0)
+
+
+def test_the_profile_panel_lists_a_liked_extended_film_and_removing_it_takes_its_genres(
+    recommender: Recommender,
+) -> None:
+    session = recommender.new_session()
+    session.respond("I loved Heat and Joker (2019)")
+    pool = SessionPool(recommender)
+    entries = profile_entries(session.state, pool.title_of, pool.outside_title_of)
+    assert ("liked_items", str(HEAT), "Liked: Heat (1995)") in entries
+    assert ("liked_outside", str(JOKER_2019), "Liked (not in my catalogue): Joker (2019)") in entries
+    assert "Liked (not in my catalogue): Joker (2019)" in profile_html(entries).split("You'd rather not")[0]
+    updated = session.remove_preference("liked_outside", JOKER_2019)
+    assert updated.liked_outside == [] and updated.outside_genres == []
+    assert updated.liked_items == [HEAT]
+    assert recommender.session(session.id).state.outside_genres == []  # stored

@@ -37,3 +37,21 @@ def test_the_llm_extractor_runs_only_when_unsure(make_recommender: Callable[...,
     assert "complete_json" not in llm.methods
     session.respond("hmm, surprise me with something special")
     assert "complete_json" in llm.methods
+
+
+def test_auto_leaves_the_embedded_model_out_of_extraction(
+    make_recommender: Callable[..., Recommender],
+) -> None:
+    """auto (the default): a model server extracts when unsure; the embedded CPU model, which does
+    not answer within the extractor's budget on 2 cores, is never asked (the list is not delayed)."""
+    served = FakeLLM(default={**NOTHING, "genres_in": [], "genres_out": []}, supports_tools=False)
+    make_recommender(served, llm_extractor="auto").new_session().respond(
+        "hmm, surprise me with something special"
+    )
+    assert "complete_json" in served.methods
+    embedded = FakeLLM(default={**NOTHING, "genres_in": [], "genres_out": []}, supports_tools=False)
+    embedded.name = "embedded"
+    make_recommender(embedded, llm_extractor="auto").new_session().respond(
+        "hmm, surprise me with something special"
+    )
+    assert "complete_json" not in embedded.methods

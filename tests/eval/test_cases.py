@@ -3,16 +3,20 @@ when there is none (with its link rate), and one clear line for a missing file."
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 from bot.errors import ParleyError
 from bot.recommender import Recommender
-from eval.cases import DataFileError, locate, read_cases
+from eval.cases import DataFileError, build_state, genre_finder, held_out, locate, read_cases
+from eval.corpora import liked_outside
 from eval.replay import replay
+from tools.linking import ExtendedTitles
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "dev"
 
@@ -76,3 +80,72 @@ def test_without_a_crosswalk_titles_are_linked_with_the_catalogue(
     result = replay(rec, "redial", path, limit=12, rankers=["popularity", "fused"])
     assert result["title_linking"] == linked.linking
     assert result["n_cases"] == len(linked.cases)
+
+
+JOKER_2019, SUSPIRIA_2017, HEAT = 204698, 176801, 6
+# one ReDial dialogue: the seeker likes Heat (catalogue) and Joker (2019) (beyond it), dislikes Suspiria
+# (2017) (beyond it); the recommender names Joker, Suspiria and an unknown film, then Heat
+FIXTURE = {
+    "conversationId": 99001,
+    "initiatorWorkerId": 1,
+    "respondentWorkerId": 2,
+    "movieMentions": {
+        "11": "Heat (1995)",
+        "22": "Joker (2019)",
+        "33": "Suspiria (2017)",
+        "44": "Zzyx (2031)",
+    },
+    "initiatorQuestions": {"11": {"liked": 1}, "22": {"liked": 1}, "33": {"liked": 0}, "44": {"liked": 2}},
+    "messages": [
+        {"senderWorkerId": 1, "text": "I loved @11 and @22 , and I did not like @33"},
+        {"senderWorkerId": 2, "text": "Have you seen @22 or @44 ?"},
+        {"senderWorkerId": 1, "text": "yes, something else please"},
+        {"senderWorkerId": 2, "text": "then @33 or @11"},
+    ],
+}
+CROSSWALK = (
+    "redial_movieId,redial_movieName,ml_movieId\n"
+    f"11,Heat (1995),{HEAT}\n22,Joker (2019),{JOKER_2019}\n33,Suspiria (2017),{SUSPIRIA_2017}\n44,Zzyx (2031),\n"
+)
+
+
+@pytest.fixture
+def with_extended(
+    make_recommender: Callable[..., Recommender], monkeypatch: pytest.MonkeyPatch
+) -> Recommender:
+    rec = make_recommender(None)
+    ready: Future[ExtendedTitles] = Future()
+    ready.set_result(ExtendedTitles.load(DATA.parent))  # the test stores have no extended titles file
+    monkeypatch.setattr(rec.toolbox, "_extended", ready)
+    return rec
+
+
+@pytest.mark.parametrize("crosswalked", [True, False], ids=["crosswalk", "linker"])
+def test_a_liked_film_beyond_the_catalogue_is_replayed_as_live_chat_reads_it(
+    with_extended: Recommender, tmp_path: Path, crosswalked: bool
+) -> None:
+    """A seeker's liked film that maps beyond the catalogue (crosswalk row or linked title) is a liked
+    outside film with its genres, as "I loved Joker (2019)" is in chat; a disliked one adds nothing;
+    neither is ever a target found in the catalogue."""
+    path = tmp_path / "dialogues.jsonl"
+    path.write_text(json.dumps(FIXTURE) + "\n", encoding="utf-8")
+    if crosswalked:
+        (tmp_path / "crosswalks").mkdir()
+        (tmp_path / "crosswalks" / "redial_movies_to_movielens.csv").write_text(CROSSWALK, encoding="utf-8")
+    read = read_cases(with_extended, "redial", path)
+    assert read.linking["method"] == ("crosswalk" if crosswalked else "linker")
+    assert read.linking["outside"] == 2  # Joker and Suspiria; Zzyx is nowhere
+    first, second = read.cases
+    assert first.targets == [None, None] and first.new_targets == [None]  # misses, never in-catalogue
+    assert second.targets == [None, HEAT] and second.new_targets == []  # both named before
+
+    evaluation = with_extended.evaluation()
+    catalogue = set(evaluation.catalogue_ids())
+    state = build_state(first, catalogue, genre_finder(evaluation), evaluation.outside_genres)
+    assert state.liked_items == [HEAT] and state.disliked_items == []
+    assert state.liked_outside == [JOKER_2019]  # Suspiria was disliked: nothing, as in chat
+    assert state.outside_genres == ["Crime", "Drama", "Thriller"]
+    assert state.genres_in == []  # a weak signal, no genre filter
+    assert held_out("redial", first) == "redial:99001"  # leave-one-dialogue-out unchanged
+
+    assert liked_outside(second) == [JOKER_2019]  # the recommender's mention adds nothing new

@@ -16,6 +16,8 @@ from retrieval.vectors import (
     VectorStore,
     build_where,
     catalogue_documents,
+    content_key,
+    documents_fingerprint,
 )
 from tests.fixtures.vectors import SHIPPED_EMBEDDINGS, start_chroma_server
 
@@ -105,6 +107,40 @@ def test_rebuild_is_idempotent_and_follows_the_catalogue(small_catalogue: Catalo
     assert store.query("toys come alive and quarrel", k=1)[0].item_id == TOY_STORY
 
 
+def _expected_fingerprint(catalogue: Catalogue, store: VectorStore) -> str:
+    model = store.embedding_function.model_name
+    return documents_fingerprint(
+        {d.id: content_key(d.text, model).hex() for d in catalogue_documents(catalogue)}
+    )
+
+
+def test_a_finished_build_records_its_fingerprint_and_an_unfinished_one_none(
+    small_catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = _slice(small_catalogue, 30)
+    store = VectorStore.persistent(tmp_path / "db", "items", seed_cache_dirs=[SHIPPED_EMBEDDINGS])
+    store.build(catalogue)
+    first = store.fingerprint()
+    assert first == _expected_fingerprint(catalogue, store)
+    reader = VectorStore.persistent(tmp_path / "db", "items")  # another client of the same collection
+    assert reader.fingerprint() == first
+
+    changed = catalogue.subset(set(catalogue.items))
+    changed.items[TOY_STORY] = catalogue.items[TOY_STORY].model_copy(update={"overview": "Toys argue."})
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("embedding died")
+
+    monkeypatch.setattr(store.cache, "embed", broken)
+    with pytest.raises(RuntimeError):
+        store.build(changed)
+    assert reader.fingerprint() == ""  # an unfinished build matches no published fingerprint
+    monkeypatch.undo()
+    store.build(changed)
+    assert store.count() == len(catalogue.items)  # the same count ...
+    assert reader.fingerprint() == _expected_fingerprint(changed, store) != first  # ... another fingerprint
+
+
 def test_embedding_cache_avoids_recomputation(small_catalogue: Catalogue, tmp_path: Path) -> None:
     catalogue = _slice(small_catalogue, 24)
     n = len(catalogue.items)
@@ -161,6 +197,9 @@ def test_server_mode(chroma_server: str, small_catalogue: Catalogue) -> None:
     report = store.build(catalogue)
     assert report.total == store.count() == len(catalogue.items)
     assert store.build(catalogue).unchanged == len(catalogue.items)
+    assert VectorStore.http(chroma_server, "items_http").fingerprint() == _expected_fingerprint(
+        catalogue, store
+    )
     hits = store.query(
         "a toy cowboy doll feels threatened by a new space ranger toy", k=3, genres_out=["Drama"]
     )

@@ -57,6 +57,7 @@ def test_ingest_publishes_and_a_second_worker_loads_it_without_training(
     assert release.catalogue == catalogue_fingerprint(data) == scratch_graph.fingerprint()
     assert release.ratings == ratings_fingerprint(builder.catalogue().ratings)
     assert release.vector_count == vectors.count() == report.items
+    assert release.vectors == vectors.fingerprint()  # what /readyz compares: the collection records it
     assert release.graph_counts["Movie"] == report.items
     assert (release.cf_dir / "manifest.json").is_file()
     assert json.loads((shared / CURRENT).read_text())["version"] == release.version

@@ -8,7 +8,6 @@ reports the graph, the vectors, the CF models and the session store as remote an
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.reliability.front import RoundRobinFront
 from bot.reliability.local_server import LocalServer
 from bot.sessions.local_postgres import LocalPostgres
 from retrieval.catalogue_types import Catalogue
@@ -35,37 +35,6 @@ OFFLINE = {
     "ANONYMIZED_TELEMETRY": "False",
     "PARLEY_LLM": "none",
 }
-
-
-class RoundRobin:
-    """A small reverse proxy (ASGI): request k goes to worker k mod n; ``served`` records which."""
-
-    def __init__(self, urls: list[str]) -> None:
-        self.urls = urls
-        self.served: list[int] = []
-        self._turn = itertools.count()
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        n = next(self._turn) % len(self.urls)
-        self.served.append(n)
-        query = f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
-        headers = [(k.decode(), v.decode()) for k, v in scope["headers"] if k.lower() != b"host"]
-        async with httpx.AsyncClient(timeout=120) as client:
-            reply = await client.request(
-                scope["method"], f"{self.urls[n]}{scope['path']}{query}", content=body, headers=headers
-            )
-        drop = {"content-length", "content-encoding", "transfer-encoding"}
-        out = [(k.encode(), v.encode()) for k, v in reply.headers.items() if k.lower() not in drop]
-        await send({"type": "http.response.start", "status": reply.status_code, "headers": out})
-        await send({"type": "http.response.body", "body": reply.content})
 
 
 def _parley(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -121,7 +90,7 @@ def stack(
                 workers.append(ServeProcess(state, root / f"worker-{n}.log"))
             for worker in workers:
                 worker.start()
-            proxy = RoundRobin([w.url for w in workers])
+            proxy = RoundRobinFront([w.url for w in workers], timeout_s=120)
             front = LocalServer(proxy)
             yield {
                 "front": front.start(),
@@ -149,7 +118,7 @@ def stack(
 def test_a_conversation_alternating_between_workers_keeps_likes_shown_items_and_history(
     stack: dict[str, Any],
 ) -> None:
-    proxy: RoundRobin = stack["proxy"]
+    proxy: RoundRobinFront = stack["proxy"]
     proxy.served.clear()
     with httpx.Client(base_url=stack["front"], timeout=120) as http:
 

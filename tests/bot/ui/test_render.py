@@ -125,3 +125,17 @@ def test_the_profile_lists_limits_that_can_be_lifted() -> None:
     html = profile_html(entries)
     assert "<h4>Limits</h4>" in html and html.index("Limits") > html.index("You'd rather not")
     assert "Limits" not in profile_html(profile_entries(DialogueState(liked_items=[6]), str))
+
+
+def test_the_profile_lists_liked_films_beyond_the_catalogue_beside_the_liked_ones() -> None:
+    state = DialogueState(liked_items=[6], liked_outside=[204698], outside_genres=["Crime", "Drama"])
+    entries = profile_entries(state, lambda i: "Heat (1995)", {204698: f"Joker (2019) {EVIL}"}.__getitem__)
+    assert entries[:2] == [
+        ("liked_items", "6", "Liked: Heat (1995)"),
+        ("liked_outside", "204698", f"Liked (not in my catalogue): Joker (2019) {EVIL}"),
+    ]
+    assert not any(field == "outside_genres" for field, _, _ in entries)  # derived from the films
+    html = profile_html(entries)
+    likes = html.split("You'd rather not")[0]
+    assert "Liked (not in my catalogue): Joker (2019)" in likes and "<img" not in html
+    assert profile_entries(state, str)[1][2] == "Liked (not in my catalogue): film 204698"

@@ -108,3 +108,17 @@ def test_a_copy_of_the_prompts_example_is_rejected(checker: CardChecker) -> None
         writer = PieceWriter(FakeLLM(default=example), checker)
         text, attempts = writer.write(CASINO, "blurb", {HEAT})
         assert text is None and "copy" in attempts.kinds
+
+
+def test_everyday_words_for_the_cards_genres_are_those_genres(checker: CardChecker) -> None:
+    """Seen in `parley bench writer`: "science fiction" for a Sci-Fi card was rejected as a claim."""
+    card = CASINO.model_copy(update={"genres": ["Animation", "Children", "Sci-Fi", "Thriller"]})
+    text = "An animated science fiction thriller for kids, full of suspense, with Robert De Niro."
+    assert checker.problems(text, card, {HEAT}) == []
+    # on a card without those genres the same words are claims beyond it
+    assert "claim" in kinds(checker, "A science fiction fable, full of suspense, about robots and androids.")
+
+
+def test_phrasing_verbs_are_not_claims(checker: CardChecker) -> None:
+    text = "It explores the mafia and combines elements of crime drama, with a packed lead character."
+    assert kinds(checker, text) == []

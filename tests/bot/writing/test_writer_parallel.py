@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from bot.llm.base import ChatMessage, Delta
 from bot.recommender import Recommender
 from bot.types import DoneEvent, TextChunkEvent
-from bot.writing.blurbs import whole_sentences
+from bot.writing.blurbs import salvage, whole_sentences
 from tests.doubles.fake_llm import FakeLLM
 
 GOOD = "It is a great pick for you tonight."
@@ -112,3 +112,66 @@ def test_only_complete_sentences_are_kept() -> None:
     )
     assert whole_sentences("A film with Dr. Strange and") == ""
     assert whole_sentences("One! Two? Three") == "One! Two?"
+
+
+class Capped(FakeLLM):
+    """A backend whose drafts all run into ``max_tokens`` (the last delta says so)."""
+
+    def __init__(self, answer: Callable[[list[ChatMessage]], str]) -> None:
+        super().__init__(answer, supports_json=False)
+        self.write = answer
+
+    def stream_many(
+        self, prompts: list[list[ChatMessage]], *, max_tokens: int = 256, deadline: float | None = None
+    ) -> Iterator[Delta]:
+        for index, messages in enumerate(prompts):
+            yield Delta(index, self.write(messages))
+            yield Delta(index, "", done=True, prompt_tokens=10, completion_tokens=max_tokens)
+
+
+CUT = "Robert De Niro again: a kid adopted by gangsters at an early age climbs the ranks of a"
+
+
+def test_a_draft_cut_by_its_token_limit_is_never_shown_mid_sentence(
+    make_recommender: Callable[..., Recommender],
+) -> None:
+    """Seen with the 0.5B: drafts that copy a long overview stop at the limit ("...at the expense
+    of his regular") and were shown with a full stop added. Now: the whole sentences before the
+    cut when they say enough, else rejected ("long") and re-asked."""
+
+    def answer(messages: list[ChatMessage]) -> str:
+        kind = task(messages)
+        if kind == "opening":
+            return "Here are some films for you tonight."
+        if kind == "blurb again":
+            return GOOD
+        first_item = "Movie: " + expected[0].title + "\n" in messages[1].content
+        return f"{GOOD} Then it goes on and on about the" if first_item else CUT
+
+    expected = make_recommender(None).new_session().respond("I loved Heat").recommendations
+    reply = make_recommender(Capped(answer)).new_session().respond("I loved Heat")
+    assert "ranks of a" not in reply.text and "about the" not in reply.text
+    lines = [line.split(" — ", 1)[1] for line in reply.text.splitlines() if line[:1].isdigit()]
+    assert lines == [GOOD] * 5  # the first kept its whole sentence, the others were re-asked
+    writer = next(s for s in reply.trace if s.name == "writer")
+    assert writer.args["rejected"].count("long") == 4
+
+
+def test_a_draft_stopped_mid_sentence_is_cut_back_to_a_clause_that_says_enough() -> None:
+    """Drafts the 0.5B wrote into its token limit (`parley bench writer`)."""
+    assert (
+        salvage(
+            "Mike Newell again, with Al Pacino: an FBI undercover agent infiltrates the mob and finds "
+            "himself identifying more with the mafia life at the expense of his regular"
+        )
+        == "Mike Newell again, with Al Pacino: an FBI undercover agent infiltrates the mob."
+    )
+    assert (
+        salvage(
+            "Jean Reno, Gary Oldman, Natalie Portman: Mathilda, a 12-year-old girl, is reluctantly taken in "
+            "by Léon, a professional assassin"
+        )
+        == "Jean Reno, Gary Oldman, Natalie Portman: Mathilda, a 12-year-old girl, is reluctantly taken in by Léon."
+    )
+    assert salvage(f"{GOOD} And then it goes on") == GOOD  # a whole sentence first
+    assert salvage("Robert De Niro again, in a crime story about the ranks of a") == ""  # too little before
