@@ -93,6 +93,7 @@ class Attempts:
     first_token_ms: float | None = None
     error: str = ""
     late: bool = False  # the reply's time budget ran out before this piece was written
+    cut_off: bool = False  # its latest draft stopped at the token limit with too little to show
 
     @property
     def kinds(self) -> list[str]:
@@ -174,8 +175,10 @@ class PieceWriter:
                     spent.prompt_tokens += delta.prompt_tokens
                     spent.completion_tokens += delta.completion_tokens
                     draft = "".join(texts.pop(delta.index))
+                    spent.cut_off = False
                     if delta.completion_tokens >= cap and not draft.rstrip().endswith((".", "!", "?")):
                         draft = salvage(draft)
+                        spent.cut_off = not draft
                     yield delta.index, draft
         finally:
             close = getattr(stream, "close", None)
@@ -225,7 +228,9 @@ class PieceWriter:
             try:
                 for j, raw in self._drafts(prompts, task, [attempts[k] for k in todo], budget):
                     k = todo[j]
-                    problems = self._problems(raw, cards[k], allowed_items, f"{context} {extras[k]}")
+                    problems = self._problems(
+                        raw, cards[k], allowed_items, f"{context} {extras[k]}", attempts[k].cut_off
+                    )
                     if raw is None or not problems:
                         final.add(k)
                         yield k, tidy(raw, cards[k]) if raw is not None else None, attempts[k]
@@ -248,11 +253,11 @@ class PieceWriter:
             yield k, None, attempts[k]
 
     def _problems(
-        self, raw: str | None, card: FactCard, allowed_items: set[int], context: str
+        self, raw: str | None, card: FactCard, allowed_items: set[int], context: str, cut_off: bool = False
     ) -> list[Problem]:
         if raw is None:
             return []
-        if not raw.strip():
+        if cut_off:
             return [Problem(kind="long", message="it was cut off mid-sentence: write one shorter sentence")]
         draft = tidy(raw, card)
         problems = self.checker.problems(draft, card, allowed_items, context)
