@@ -15,6 +15,7 @@ from pydantic import Field
 from bot.constraints import apply_constraints, language_spans
 from bot.mentions import Mentions
 from tools.linking import EntityMention, OutsideMention
+from tools.moods import wish_terms
 from tools.preferences import Preferences
 
 NEGATION = re.compile(
@@ -83,9 +84,22 @@ def extract(mentions: Mentions, latest_year: int | None = None) -> Extraction:
             out.outside_genres = list(dict.fromkeys([*out.outside_genres, *outside.film.genres]))
     _years(text, out)
     out.description = mentions.leftover()
+    _wishes(out)
     # titles and names are no constraints ("The Long Goodbye", "Short Circuit")
     apply_constraints(out.description, out, latest_year, [code for _, _, code in spoken])
     return out
+
+
+def _wishes(out: Extraction) -> None:
+    """Mood, pace, plot and setting words of the message's own words (``tools.moods``): "feel-good"
+    -> Comedy and not Horror, "twisty" -> Thriller or Mystery and the twist keywords, "set in
+    Tokyo" -> the keyword 'tokyo', "not too gory" -> no Horror (unless Horror itself was asked for)."""
+    terms = wish_terms(out.description)
+    asked = set(out.genres_in)
+    out.genres_out = list(dict.fromkeys([*out.genres_out, *(g for g in terms.genres_out if g not in asked)]))
+    if not asked:  # a genre the person named decides; the mood's genres only when none was
+        out.genres_in = [g for g in terms.genres if g not in out.genres_out]
+    out.keywords_in = list(dict.fromkeys([*out.keywords_in, *terms.places, *terms.keywords]))
 
 
 def _years(text: str, out: Extraction) -> None:

@@ -8,6 +8,7 @@ from typing import TypeVar
 from bot.extract import Extraction
 from bot.state import DialogueState
 from tools.linking import COMMON_WORDS, fold
+from tools.moods import wish_terms
 from tools.preferences import LISTS, OPPOSED
 
 T = TypeVar("T")
@@ -21,8 +22,10 @@ def _merge(old: list[T], add: Iterable[T], remove: Iterable[T]) -> list[T]:
 
 
 def descriptive(text: str) -> bool:
-    """True when a text has at least three content words (a wish, not just "hi")."""
-    return sum(1 for w in fold(text).split() if w not in COMMON_WORDS and not w.isdigit()) >= 3
+    """True when a text has at least three content words (a wish, not just "hi"), or names a mood,
+    pace, plot or setting (``tools.moods``: "something twisty", "set in Tokyo")."""
+    words = sum(1 for w in fold(text).split() if w not in COMMON_WORDS and not w.isdigit())
+    return words >= 3 or wish_terms(text).any
 
 
 def apply_extraction(state: DialogueState, found: Extraction) -> DialogueState:

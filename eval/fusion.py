@@ -9,7 +9,10 @@ candidate). Dialogues are split into ``--folds`` folds by a hash of their id, so
 dialogue is in the same fold. For each fold a model is trained on the other folds and its cases are
 ranked by the whole fused ranker (hard constraints, genre-first, MMR) under that model and under
 RRF; the out-of-fold figures of both are reported per corpus and protocol (``--score-every N``
-ranks every n-th held-out case only: ranking, not training, is what takes the time).
+ranks every n-th held-out case only: ranking, not training, is what takes the time). The same cases
+are ranked by every baseline (``Evaluation.RANKERS`` but the fused one, and the single-source
+``SOURCE_BASELINES``) from the same gathered lists, so one run gives the per-source table too, and
+the beyond-accuracy figures (``eval.beyond``) of every ranker's top 10.
 
 The model trained on every case is written to ``--model-dir`` (default: the catalogue directory)
 only when it wins out of fold: the mean of full and dedup R@10, pooled over the corpora, above
@@ -31,6 +34,7 @@ import numpy as np
 from bot.evaluation import Evaluation, LearnedFusion, train_fusion
 from bot.recommender import Recommender
 from bot.settings import Settings
+from eval.beyond import BeyondAccuracy
 from eval.replay import GatheredCase, K, RankerTable
 from eval.tune import gather_cases
 
@@ -53,17 +57,31 @@ def query(evaluation: Evaluation, item: GatheredCase) -> Query:
     return np.asarray(features, dtype=np.float32), labels
 
 
+def baselines(evaluation: Evaluation) -> list[str]:
+    """The rankers scored beside the two fusions: every baseline of the replay's tables."""
+    return [r for r in (*evaluation.RANKERS, *evaluation.SOURCE_BASELINES) if r != "fused"]
+
+
 def score_cases(
     evaluation: Evaluation,
     items: Sequence[GatheredCase],
     fusions: dict[str, LearnedFusion | None],
     tables: dict[str, RankerTable],
+    beyond: dict[str, BeyondAccuracy],
 ) -> None:
-    """Rank each case under each fusion (the whole fused ranker), into its corpus's table."""
+    """Rank each case under each fusion (the whole fused ranker) and each baseline, into its
+    corpus's table and beyond-accuracy lists."""
     for item in items:
+        known = bool(item.state.to_profile().liked_items)
+        ranked: dict[str, list[int]] = {}
         for name, fusion in fusions.items():
             recs = evaluation.fuse(item.state, item.gathered, K, "fused", explain=False, fusion=fusion)
-            tables[item.corpus].add(name, item.case, [r.item_id for r in recs])
+            ranked[name] = [r.item_id for r in recs]
+        for name in baselines(evaluation):
+            ranked[name] = [r.item_id for r in evaluation.fuse(item.state, item.gathered, K, name)]
+        for name, ids in ranked.items():
+            tables[item.corpus].add(name, item.case, ids)
+            beyond[item.corpus].add(name, ids, known)
 
 
 def _tables(tables: dict[str, RankerTable], scored: Sequence[GatheredCase]) -> dict[str, Any]:
@@ -97,16 +115,18 @@ def train(
     queries = [query(evaluation, item) for item in items]
     log(f"features of {len(items)} cases in {time.perf_counter() - started:.0f} s")
     fold = [fold_of(item, folds) for item in items]
-    tables = {c: RankerTable(["rrf", "learned"]) for c in corpora}
+    tables = {c: RankerTable(["rrf", "learned", *baselines(evaluation)]) for c in corpora}
+    beyond = {c: BeyondAccuracy.of(evaluation) for c in corpora}
     scored: list[GatheredCase] = []
     for f in range(folds):
         started = time.perf_counter()
         model = train_fusion([q for q, n in zip(queries, fold, strict=True) if n != f])
         held = [item for item, n in zip(items, fold, strict=True) if n == f][::score_every]
-        score_cases(evaluation, held, {"rrf": None, "learned": model}, tables)
+        score_cases(evaluation, held, {"rrf": None, "learned": model}, tables, beyond)
         scored += held
         so_far = {
-            c: {n: round(headline(b), 4) for n, b in by.items()} for c, by in _tables(tables, scored).items()
+            c: {n: round(headline(by[n]), 4) for n in ("rrf", "learned")}
+            for c, by in _tables(tables, scored).items()
         }
         log(
             f"fold {f + 1}/{folds}: {len(held)} cases, {time.perf_counter() - started:.0f} s; so far {so_far}"
@@ -131,6 +151,7 @@ def train(
         "n_scored_cases": len(scored),
         "folds": folds,
         "out_of_fold": by_corpus,
+        "beyond_accuracy": {c: b.by_ranker() for c, b in beyond.items()},
         "pooled_mean_recall@10": {k: round(v, 4) for k, v in pooled.items()},
         "learned_wins": wins,
         "model": written,
@@ -186,7 +207,7 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"{result['n_cases']} cases ({result['corpus']}); model written: {result['model'] or 'no'}",
         "",
-        "| corpus | fusion | R@1 | R@10 | R@50 | dedup R@1 | dedup R@10 | dedup R@50 |",
+        "| corpus | ranker | R@1 | R@10 | R@50 | dedup R@1 | dedup R@10 | dedup R@50 |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for corpus, by in result["out_of_fold"].items():
@@ -195,5 +216,21 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(
                 f"| {corpus} | {name} | {row['recall@1']} | {row['recall@10']} | {row['recall@50']} "
                 f"| {d['recall@1']} | {d['recall@10']} | {d['recall@50']} |"
+            )
+    lines += [
+        "",
+        "Beyond accuracy, each ranker's top 10 (taste known: cases with a liked film):",
+        "",
+        "| corpus | ranker | popularity percentile (taste known) | long-tail share | catalogue coverage "
+        "| intra-list diversity | chat top-50 share (taste known) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for corpus, by in result.get("beyond_accuracy", {}).items():
+        for name, b in by.items():
+            t = b["taste_known"]
+            lines.append(
+                f"| {corpus} | {name} | {b['popularity_percentile']} ({t['popularity_percentile']}) "
+                f"| {b['long_tail_share']} | {b['catalogue_coverage']} | {b['intra_list_diversity']} "
+                f"| {b['chat_top50_share']} ({t['chat_top50_share']}) |"
             )
     return "\n".join(lines) + "\n"

@@ -23,6 +23,8 @@ Expectations (per turn: about that reply; per dialogue: about the whole dialogue
 * ``all_in_years``: ``[min, max]``: every recommendation's year is within (that turn / every turn);
 * ``mentions`` / ``not_mentions``: text (or a list) that the reply contains / does not contain,
   case-insensitively (that turn / some turn for ``mentions``, every turn for ``not_mentions``);
+* ``with_keywords``: (per turn) ``{any_of: [keyword keys], at_least: N}``: at least N of the reply's
+  recommendations carry one of these catalogue keywords ("set in Tokyo" -> 'tokyo' or 'japan');
 * ``state``: (per turn) preference fields of the reply's state: ``{runtime_max: 120}`` holds that
   value, ``{languages: [fr]}`` holds these list items.
 
@@ -44,6 +46,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
+from bot.evaluation import Evaluation
 from bot.recommender import Recommender
 from bot.types import FeedbackKind, Recommendation
 from eval.harness import bot_turn
@@ -52,6 +55,13 @@ from eval.traceability import reason_faults
 from eval.types import Dialogue, Utterance
 
 SUITE_DIR = Path(__file__).resolve().parent / "scripts"
+
+
+class KeywordExpect(BaseModel):
+    """At least ``at_least`` recommendations carry one of the keywords ``any_of`` (entity keys)."""
+
+    any_of: list[str]
+    at_least: int = Field(default=1, ge=1)
 
 
 class Expect(BaseModel):
@@ -66,7 +76,10 @@ class Expect(BaseModel):
     all_in_genres: list[str] | None = None
     all_in_genres_except: list[str] | None = None
     all_in_years: tuple[int, int] | None = None
-    state: dict[str, Any] | None = None  # preference fields the reply's state holds: a value, or items of a list
+    with_keywords: KeywordExpect | None = None
+    state: dict[str, Any] | None = (
+        None  # preference fields the reply's state holds: a value, or items of a list
+    )
 
     @field_validator("mentions", "not_mentions", mode="before")
     @classmethod
@@ -190,7 +203,11 @@ def check_turn(expect: Expect, utterance: Utterance, previous: list[int]) -> lis
     profile = utterance.reply.profile if utterance.reply else None
     for field, wanted in (expect.state or {}).items():
         held = getattr(profile, field, None)
-        ok = set(wanted) <= set(held) if isinstance(wanted, list) and isinstance(held, list) else held == wanted
+        ok = (
+            set(wanted) <= set(held)
+            if isinstance(wanted, list) and isinstance(held, list)
+            else held == wanted
+        )
         if not ok:
             failed.append({"expectation": "state", "field": field, "expected": wanted, "held": held})
     return failed
@@ -248,6 +265,16 @@ class ScriptOutcome(BaseModel):
     result: DialogueResult
 
 
+def keyword_shortfall(wanted: KeywordExpect, utterance: Utterance, evaluation: Evaluation) -> dict[str, Any]:
+    """The ``with_keywords`` failure of a reply ({} when it holds)."""
+    recs = utterance.reply.recommendations if utterance.reply else []
+    keys = set(wanted.any_of)
+    carrying = [r.title for r in recs if keys & set(evaluation.facts(r.item_id).get("keywords") or [])]
+    if len(carrying) >= wanted.at_least:
+        return {}
+    return {"expectation": "with_keywords", "expected": wanted.model_dump(), "hit": carrying}
+
+
 def run_script(recommender: Recommender, script: Script, catalogue: set[int]) -> ScriptOutcome:
     session = recommender.new_session()
     evaluation = recommender.evaluation()
@@ -268,7 +295,13 @@ def run_script(recommender: Recommender, script: Script, catalogue: set[int]) ->
         dialogue.utterances.append(bot)
         for failure in check_turn(turn.expect, bot, previous):
             failures.append({"turn": n, "user": turn.user, **failure, **_said(bot)})
-        if bot.reply is not None and (broken := evaluation.violations(bot.reply.recommendations, bot.reply.profile)):
+        if (wanted := turn.expect.with_keywords) is not None and (
+            missing := keyword_shortfall(wanted, bot, evaluation)
+        ):
+            failures.append({"turn": n, "user": turn.user, **missing, **_said(bot)})
+        if bot.reply is not None and (
+            broken := evaluation.violations(bot.reply.recommendations, bot.reply.profile)
+        ):
             failures.append({"turn": n, "user": turn.user, "expectation": "hard constraints", "hit": broken})
         if bot.reply is not None:  # every reason names a true, specific connection (eval.traceability)
             bad = [

@@ -6,5 +6,6 @@ pytest_plugins = [
     "tests.fixtures.graph",
     "tests.fixtures.tools",
     "tests.fixtures.bot",
+    "tests.fixtures.artifacts",
     "tests.fixtures.llm",
 ]

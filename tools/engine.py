@@ -15,6 +15,7 @@ from retrieval.errors import ParleyError
 from tools.base import Evidence, Tool
 from tools.cf_score import CfScore
 from tools.cf_view import CFModelView
+from tools.item_store import open_on_disk
 from tools.item_table import ItemTable
 from tools.kg_lookup import KgLookup, path_evidence
 from tools.linking import EntityIndex, ExtendedTitles, index_from_catalogue, index_from_graph
@@ -45,6 +46,10 @@ class Toolbox:
         self.stores = stores
         catalogue = stores.catalogue()
         self.items = ItemTable.from_catalogue(catalogue)
+        # a catalogue too big for every worker to hold its item table and CF arrays: read from disk
+        self.on_disk = len(self.items.rows) > stores.config.items_in_memory_max
+        if self.on_disk:
+            self.items = open_on_disk(stores, self.items)
         self.cf_view = CFModelView(stores.cf())
         popularity = {row.item_id: row.popularity for row in self.items.rows.values()}
         self.index: EntityIndex

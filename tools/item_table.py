@@ -4,6 +4,7 @@ people and keywords, used for hard constraints, diversity and display."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from retrieval.catalogue_types import Catalogue, entity_key
@@ -46,10 +47,14 @@ def franchise_key(title: str) -> str:
 class ItemTable:
     """Catalogue items by id, with the feature sets diversity and constraints need."""
 
-    def __init__(self, rows: dict[int, ItemRow]) -> None:
-        self.rows = rows
+    def __init__(self, rows: Mapping[int, ItemRow], latest_year: int | None = None) -> None:
+        self.rows = rows  # a dict here; rows read from disk in ``tools.item_store.DiskItemTable``
         # the catalogue's newest year ("something recent" counts back from it); None without years
-        self.latest_year = max((row.year for row in rows.values() if row.year is not None), default=None)
+        self.latest_year = (
+            latest_year
+            if latest_year is not None
+            else max((row.year for row in rows.values() if row.year is not None), default=None)
+        )
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue) -> ItemTable:

@@ -24,7 +24,17 @@ from retrieval.cf.arrays import IdIndex
 from retrieval.cf.training import CFParams, fit_knn, fit_svd, ratings_frame
 from retrieval.graph import EmbeddedGraphServer, GraphStore
 from retrieval.vectors import VectorStore
-from tools.scale_worker import build_worker, model_mb, profiles, rss_mb, time_ranker
+from tools.item_table import ItemTable
+from tools.scale_disk import disk_figures
+from tools.scale_worker import (
+    build_worker,
+    model_mb,
+    profiles,
+    request_profiles,
+    rss_mb,
+    time_ranker,
+    trained_shape_model,
+)
 from tools.stores import StoreConfig
 from tools.synthetic import synthetic_catalogue
 from tools.timing import ms_since, percentiles
@@ -154,6 +164,9 @@ def probe(
         "links": sum(len(v) for v in worker.snapshot.links.values()),
     }
     out["ranker"] = time_ranker(worker, n=requests, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="parley-scale-disk-") as tmp:  # the same requests
+        reqs = profiles(worker, requests + 3, seed)
+        out["disk"] = disk_figures(worker.items, worker.models, reqs, Path(tmp), compare=True)
     liked = [list(p.liked_items) for p in profiles(worker, 30, seed + 1)]
     cf_real_mb = model_mb(worker.models)
     knn_full = knn_items(catalogue, params)
@@ -180,6 +193,32 @@ def probe(
         vectors = vector_ingest(texts, Path(tmp), [[i for i in ids if i <= v] or [1] for ids in liked])
     out["graph"] = graph | _scaled(graph, units / max(1, graph["units"]), measured, ("seconds", "mb"))
     out["vectors"] = vectors | _scaled(vectors, n_items / v, v == n_items, ("seconds", "mb"))
+    out["peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
+def probe_on_disk(n_items: int, seed: int, requests: int) -> dict[str, Any]:
+    """Only the on-disk worker (``tools.scale_disk``), for a size whose in-memory worker does not
+    fit here: the catalogue, the item table and a CF model of the trained shape are built in this
+    process, written to disk, and let go of but the table and model (the in-memory comparison)."""
+    started = time.perf_counter()
+    catalogue = synthetic_catalogue(n_items, seed)
+    out: dict[str, Any] = {
+        "items": n_items,
+        "seed": seed,
+        "generate_s": round(time.perf_counter() - started, 2),
+    }
+    out |= {"ratings": len(catalogue.ratings), "users": int(catalogue.ratings["user_id"].nunique())}
+    out |= {"facts": len(catalogue.facts), "disk_only": True}
+    models = trained_shape_model(catalogue, cf_params())
+    reqs = request_profiles(models, catalogue, requests + 3, seed)
+    started = time.perf_counter()
+    table = ItemTable.from_catalogue(catalogue)
+    out["item_table_s"] = round(time.perf_counter() - started, 2)
+    del catalogue
+    with tempfile.TemporaryDirectory(prefix="parley-scale-disk-") as tmp:
+        out["disk"] = disk_figures(table, models, reqs, Path(tmp), compare=True)
+    out["cf"] = {"mb": model_mb(models), "mb_how": COMPUTED}
     out["peak_rss_mb"] = _peak_rss_mb()
     return out
 
@@ -211,10 +250,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--heap-mb", type=int, default=1024)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--disk-only", action="store_true", help="only the on-disk worker")
     args = parser.parse_args(argv)
-    found = probe(
-        args.items, args.seed, args.full_up_to, args.sample, args.vector_sample, args.requests, args.heap_mb
-    )
+    if args.disk_only:
+        found = probe_on_disk(args.items, args.seed, args.requests)
+    else:
+        found = probe(
+            args.items,
+            args.seed,
+            args.full_up_to,
+            args.sample,
+            args.vector_sample,
+            args.requests,
+            args.heap_mb,
+        )
     args.out.write_text(json.dumps(found, indent=1), encoding="utf-8")
     return 0
 

@@ -216,17 +216,22 @@ def build_worker(catalogue: Catalogue, params: CFParams, train: bool, baseline: 
 
 
 def profiles(worker: Worker, n: int, seed: int) -> list[PreferenceProfile]:
+    """``n`` requests like a conversation's (``request_profiles``) for a worker."""
+    return request_profiles(worker.models, worker.catalogue, n, seed)
+
+
+def request_profiles(models: CFModels, catalogue: Catalogue, n: int, seed: int) -> list[PreferenceProfile]:
     """``n`` requests like a conversation's: 1 to 3 liked movies drawn by popularity (people name
     films others know), every third also asking for a genre of its first movie."""
     rng = np.random.default_rng(seed)
-    counts = worker.models.stats.count.astype(np.float64) + 1.0
-    ids = worker.models.items.ids
+    counts = models.stats.count.astype(np.float64) + 1.0
+    ids = models.items.ids
     chosen = []
     for i in range(n):
         liked = sorted(
             {int(x) for x in rng.choice(ids, size=int(rng.integers(1, 4)), p=counts / counts.sum())}
         )
-        genres = worker.catalogue.items[liked[0]].genres[:1] if i % 3 == 2 else ()
+        genres = catalogue.items[liked[0]].genres[:1] if i % 3 == 2 else ()
         chosen.append(PreferenceProfile(liked_items=liked, genres_in=list(genres)))
     return chosen
 

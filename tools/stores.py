@@ -67,6 +67,18 @@ class StoreConfig(BaseModel):
         "snapshot the ranker reads); a bigger one is read per request from the graph with bounded "
         "Cypher queries instead (`parley bench scale` measures both); 0 = never keep a snapshot",
     )
+    items_in_memory_max: int = Field(
+        default=100_000,
+        ge=0,
+        description="largest catalogue (items) whose item table and CF arrays each worker holds in "
+        "memory; a bigger one keeps the item table in a SQLite file (`<state_dir>/items/items.sqlite3`, "
+        "rows read per request through an LRU cache of PARLEY_ITEMS_CACHE_ROWS) and memory-maps the CF "
+        "arrays (`<state_dir>/items/cf/`, pages shared by a host's workers), with the same rankings "
+        "(`parley bench scale` measures both); 0 = always on disk",
+    )
+    items_cache_rows: int = Field(
+        default=20_000, ge=1, description="item rows an on-disk item table keeps in memory (LRU)"
+    )
 
     # --- vector store -------------------------------------------------------------------------
     chroma_url: str | None = Field(

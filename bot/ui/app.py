@@ -76,7 +76,7 @@ def _recommending(path: str) -> bool:
 def _refusal_status(request: Request) -> int:
     """503 for the APIs; 409 for the page's own calls, since Gradio's client shows any 503 from its
     queue as "This application is currently busy" and would hide the reason (any other status: the
-    reason, in the page's error toast)."""
+    reason, in the page's error toast: what a page loaded from another worker shows for ten seconds)."""
     return PAGE_REFUSAL_STATUS if "/gradio_api/" in request.url.path else 503
 
 
@@ -151,7 +151,8 @@ def build_app(recommender: Recommender, settings: Settings | None = None) -> Fas
         "server_port": settings.serve_port,
     }
     for path, compact in (("/embed", True), ("/", False)):
-        blocks = ChatApp(pool, compact=compact, max_cards=k, secret=secret).build()
+        # a refusing worker's page shows the reason in the chat and makes no call (ChatApp.build)
+        blocks = ChatApp(pool, compact=compact, max_cards=k, secret=secret).build(readiness.refusal)
         blocks.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_max_queue)
         gr.mount_gradio_app(app, blocks, path=path, **mount_kw)
     return app

@@ -22,6 +22,7 @@ from bot.ui.render import (
     history_to_chat,
     profile_entries,
     profile_html,
+    refusal_text,
     reply_with_list,
     tool_step_message,
 )
@@ -238,7 +239,7 @@ class ChatApp:
         return list(self._profile(session))
 
     # -- layout --------------------------------------------------------------------------------------
-    def build(self) -> gr.Blocks:
+    def build(self, notice: str | None = None) -> gr.Blocks:
         compact = self.compact
         storage_key = "parley_embed_session" if compact else "parley_session"
         with gr.Blocks(title="Parley — movie recommendations", analytics_enabled=False) as blocks:
@@ -261,7 +262,7 @@ class ChatApp:
                         render_markdown=True,
                         feedback_options=None,
                         latex_delimiters=[],
-                        placeholder=PLACEHOLDER,
+                        placeholder=PLACEHOLDER if notice is None else refusal_text(notice),
                         buttons=["copy"],
                         autoscroll=True,
                     )
@@ -285,7 +286,7 @@ class ChatApp:
                             min_width=80,
                             elem_id="parley-send",
                         )
-                    with gr.Row(elem_classes="p-tools-row"):
+                    with gr.Row(elem_classes="p-tools-row", visible=notice is None):
                         example_buttons = [
                             gr.Button(e, size="sm", elem_classes="p-example", min_width=60, interactive=False)
                             for e in EXAMPLES[: self.example_count]
@@ -315,7 +316,9 @@ class ChatApp:
                                     "Why?", size="sm", elem_id=f"card-{i}-why", min_width=60
                                 )
                         slots.append((group, html, kind_buttons, why_button))
-                    with gr.Accordion("Your taste", open=not compact, elem_id="parley-profile"):
+                    with gr.Accordion(
+                        "Your taste", open=not compact, elem_id="parley-profile", visible=notice is None
+                    ):
                         profile = gr.HTML(profile_html([]))
                         with gr.Row():
                             remove_choice = gr.Dropdown(
@@ -327,7 +330,8 @@ class ChatApp:
             turn_outputs = [sid, chatbot, msg, recs, profile, remove_choice, *cards]
             turn_kwargs: dict[str, Any] = {"concurrency_id": TURN_CONCURRENCY_ID, "show_progress": "hidden"}
             load_outputs = [sid, chatbot, recs, profile, remove_choice, msg, send, *example_buttons, *cards]
-            blocks.load(self.load, [sid], load_outputs)
+            if notice is None:  # else the worker refuses (bot.ui.app): the notice stays, nothing is enabled
+                blocks.load(self.load, [sid], load_outputs)
             msg.submit(self.turn, [msg, sid, chatbot], turn_outputs, **turn_kwargs)
             send.click(self.turn, [msg, sid, chatbot], turn_outputs, **turn_kwargs)
             for button in example_buttons:

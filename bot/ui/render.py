@@ -40,6 +40,12 @@ def chat_text(text: str) -> str:
     return esc(text)
 
 
+def refusal_text(reason: str) -> str:
+    """The chat's standing notice on a worker that refuses to serve (``bot.readiness``): the reason, in
+    place of the greeting, so that the person reads why there is no answer for as long as the page is open."""
+    return f"### Parley cannot answer on this server\n{chat_text(reason)}"
+
+
 def md_plain(text: str) -> str:
     """Escape Markdown punctuation too (titles inside generated Markdown)."""
     return _MD_SPECIAL.sub(r"\\\1", esc(text))

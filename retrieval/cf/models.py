@@ -59,6 +59,27 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def model_arrays(
+    a: dict[str, np.ndarray], svd_mean: float, knn_mean: float, params: CFParams
+) -> tuple[SVDFactors, KNNNeighbours, UserRatings]:
+    """The SVD factors, KNN neighbours and rating rows of a model's named arrays (the ``.npz`` file's,
+    or the memory-mapped ``.npy`` files' of ``retrieval.cf.mapped``)."""
+    svd = SVDFactors(global_mean=svd_mean, bu=a["svd_bu"], bi=a["svd_bi"], pu=a["svd_pu"], qi=a["svd_qi"])
+    knn = KNNNeighbours(
+        global_mean=knn_mean,
+        bu=a["knn_bu"],
+        bi=a["knn_bi"],
+        neighbours=a["knn_neighbours"],
+        similarity=a["knn_similarity"],
+        k=params.knn_k,
+        min_k=params.knn_min_k,
+    )
+    ratings = UserRatings(
+        indptr=a["ratings_indptr"], indices=a["ratings_indices"], values=a["ratings_values"]
+    )
+    return svd, knn, ratings
+
+
 @dataclass(frozen=True)
 class CFManifest:
     fingerprint: str
@@ -245,24 +266,8 @@ class CFModels:
             with np.load(path, allow_pickle=False) as z:
                 a = {k: z[k] for k in z.files}
             users, items = IdIndex(a["user_ids"]), IdIndex(a["item_ids"])
-            svd = SVDFactors(
-                global_mean=float(a["svd_global_mean"]),
-                bu=a["svd_bu"],
-                bi=a["svd_bi"],
-                pu=a["svd_pu"],
-                qi=a["svd_qi"],
-            )
-            knn = KNNNeighbours(
-                global_mean=float(a["knn_global_mean"]),
-                bu=a["knn_bu"],
-                bi=a["knn_bi"],
-                neighbours=a["knn_neighbours"],
-                similarity=a["knn_similarity"],
-                k=manifest.params.knn_k,
-                min_k=manifest.params.knn_min_k,
-            )
-            ratings = UserRatings(
-                indptr=a["ratings_indptr"], indices=a["ratings_indices"], values=a["ratings_values"]
+            svd, knn, ratings = model_arrays(
+                a, float(a["svd_global_mean"]), float(a["knn_global_mean"]), manifest.params
             )
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise StoreUnavailableError("cf", f"corrupt {path}: {exc}", FIX) from exc

@@ -53,3 +53,10 @@ def test_the_growth_curve_prints_every_figure(tmp_path: Path, capsys: pytest.Cap
         "the 2,000-item worker measured" in out and "fits" in out and "PARLEY_GRAPH_SNAPSHOT_MAX_ITEMS" in out
     )
     assert "~ = extrapolated (from a timed sample" in out
+    # the on-disk worker (item table in SQLite, CF memory-mapped), measured in its own process
+    assert 100 < _number(cells["on-disk worker RSS MB"]) < 2000
+    p50, p95 = (float(x) for x in cells["on-disk ranker p50 / p95 ms"].split(" / "))
+    assert 0 < p50 <= p95 < 5000
+    disk = next(line for line in lines if line.startswith("  on disk"))
+    assert "same top 5 for every request: yes" in disk and "file-backed pages" in disk
+    assert "- on disk (PARLEY_ITEMS_IN_MEMORY_MAX" in out

@@ -13,36 +13,18 @@ from fastapi.testclient import TestClient
 
 from bot.readiness import Readiness
 from bot.recommender import Recommender
-from bot.session_store import SqliteSessionStore
 from bot.settings import Settings
 from retrieval.catalogue import catalogue_fingerprint
-from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import CFModels
-from retrieval.graph import GraphStore
 from retrieval.vectors import VectorStore
-from tests.cli.test_commands import write_slice
+from tests.fixtures.artifacts import PublishedWorkerFactory
 from tools.artifacts import publish
-from tools.engine import Toolbox
-from tools.stores import StoreConfig, Stores
 
 
 @pytest.fixture(scope="module")
-def worker(
-    tmp_path_factory: pytest.TempPathFactory,
-    small_catalogue: Catalogue,
-    cf_models: CFModels,
-    graph_store: GraphStore,
-    vector_store: VectorStore,
-) -> Iterator[tuple[Recommender, Path]]:
-    root = tmp_path_factory.mktemp("readiness")
-    write_slice(root / "catalogue", set(small_catalogue.items))
-    shared = root / "artifacts"
-    stores = Stores(StoreConfig(data_dir=root / "catalogue", state_dir=root / "state", artifacts_dir=shared))
-    stores._graph, stores._vectors, stores._catalogue = graph_store, vector_store, small_catalogue
-    _publish(shared, cf_models, catalogue_fingerprint(root / "catalogue"), vector_store)
-    recommender = Recommender(Toolbox(stores), None, SqliteSessionStore(root / "sessions.sqlite3"))
-    yield recommender, shared
-    recommender.store.close()
+def worker(published_worker: PublishedWorkerFactory) -> Iterator[tuple[Recommender, Path]]:
+    with published_worker("readiness") as published:  # its own catalogue's fingerprint published
+        yield published.recommender, published.artifacts
 
 
 def _publish(

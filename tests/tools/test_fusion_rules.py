@@ -4,13 +4,14 @@ and graph paths that join one person's two roles."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from tests.tools.handmade import ListSource, handmade_table
 from tools.base import Evidence
 from tools.item_table import ItemTable
 from tools.kg_lookup import path_evidence
 from tools.profile import PreferenceProfile
-from tools.ranking import Ranker, RankerWeights
+from tools.ranking import Candidates, LearnedFusion, Ranker, RankerWeights
 
 GENRES = ("Action", "Comedy", "Crime", "Drama", "Horror", "Sci-Fi")
 
@@ -56,7 +57,11 @@ def test_mmr_top_ten_is_the_start_of_the_top_fifty() -> None:
 def test_path_through_one_person_in_two_roles_says_which_role() -> None:
     def path(to_source: str, to_target: str) -> dict[str, object]:
         return {
-            "nodes": [{"name": "Groundhog Day"}, {"name": "Harold Ramis", "id": "harold ramis"}, {"name": "X"}],
+            "nodes": [
+                {"name": "Groundhog Day"},
+                {"name": "Harold Ramis", "id": "harold ramis"},
+                {"name": "X"},
+            ],
             "relationships": [{"type": to_source}, {"type": to_target}],
         }
 
@@ -65,5 +70,61 @@ def test_path_through_one_person_in_two_roles_says_which_role() -> None:
     assert acted.summary == "with Harold Ramis, who directed Groundhog Day"
     directed = path_evidence(path("ACTED_IN", "DIRECTED"))
     assert directed.summary == "directed by Harold Ramis, who is in Groundhog Day"
-    assert path_evidence(path("DIRECTED", "DIRECTED")).summary == "directed by Harold Ramis, like Groundhog Day"
+    assert (
+        path_evidence(path("DIRECTED", "DIRECTED")).summary == "directed by Harold Ramis, like Groundhog Day"
+    )
     assert path_evidence(path("ACTED_IN", "ACTED_IN")).kind == "shared_cast"
+
+
+def _taste_sources() -> list[ListSource]:
+    return [
+        ListSource("kg", [30, 31, 32, 33], _evidence),  # shared people and keywords
+        ListSource("chat_similar", [40, 41, 42, 43], _evidence),  # what chats like this one recommended
+        ListSource("cf_knn", [50, 51, 52, 53], _evidence),  # item-KNN over the liked films
+    ]
+
+
+def test_cf_weight_grows_with_the_liked_films_it_knows() -> None:
+    """Five rated favourites (a rating history): item-KNN's first items lead, as item-KNN alone
+    ranks them; one named film (a chat): the graph source leads as before."""
+    items = _table()
+    ranker = Ranker(items, _taste_sources(), RankerWeights(kg=3.0, chat_similar=2.0, cf_knn=1.0))
+    five = PreferenceProfile(liked_items=(1, 2, 3, 4, 5))
+    assert [r.item_id for r in ranker.rank(five, k=3, diversify=False).items] == [50, 51, 52]
+    one = PreferenceProfile(liked_items=(1,))
+    assert [r.item_id for r in ranker.rank(one, k=3, diversify=False).items] == [30, 31, 32]
+    # without the growth, the five favourites get what the graph and the chats propose
+    flat = Ranker(
+        items, _taste_sources(), RankerWeights(kg=3.0, chat_similar=2.0, cf_knn=1.0, cf_per_liked=0.0)
+    )
+    assert [r.item_id for r in flat.rank(five, k=3, diversify=False).items] == [30, 31, 32]
+    # liked films nobody rated are unknown to the CF models: no growth
+    unrated = ItemTable({i: row if i > 5 else replace(row, popularity=0) for i, row in items.rows.items()})
+    cold = Ranker(unrated, _taste_sources(), RankerWeights(kg=3.0, chat_similar=2.0, cf_knn=1.0))
+    assert [r.item_id for r in cold.rank(five, k=3, diversify=False).items] == [30, 31, 32]
+
+
+class _ChatFavourites(LearnedFusion):
+    """A learned fusion that ranks the chat source's items first (as the shipped model, trained on
+    chat replays, leans to them)."""
+
+    def __init__(self) -> None:
+        super().__init__(booster=None)
+
+    def rescore(
+        self, items: ItemTable, profile: PreferenceProfile, candidates: Candidates
+    ) -> dict[int, float]:
+        return {
+            i: (1.0 if "chat_similar" in by else 0.0) - candidates.ranks[i].get("chat_similar", 0) * 1e-3
+            for i, by in candidates.ranks.items()
+        }
+
+
+def test_learned_fusion_ranks_only_within_the_rated_liked_films_it_learned_from() -> None:
+    items = _table()
+    weights = RankerWeights(kg=3.0, chat_similar=2.0, cf_knn=1.0, learned_max_rated=4)
+    ranker = Ranker(items, _taste_sources(), weights, fusion=_ChatFavourites())
+    four = PreferenceProfile(liked_items=(1, 2, 3, 4))
+    assert [r.item_id for r in ranker.rank(four, k=2, diversify=False).items] == [40, 41]  # the model
+    five = PreferenceProfile(liked_items=(1, 2, 3, 4, 5))
+    assert [r.item_id for r in ranker.rank(five, k=3, diversify=False).items] == [50, 51, 52]  # RRF

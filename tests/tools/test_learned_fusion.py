@@ -25,7 +25,6 @@ def _table(n: int = 80) -> ItemTable:
     return handmade_table(n, seed=5, genres=GENRES, first_year=1970, years=50)
 
 
-
 def _column(name: str) -> int:
     return FEATURES.index(name)
 
@@ -98,3 +97,12 @@ def test_the_model_reorders_and_the_hard_constraints_still_hold(tmp_path: Path) 
 def test_training_needs_a_query_with_a_target() -> None:
     with pytest.raises(ValueError, match="no training query"):
         train_fusion([(np.zeros((3, len(FEATURES))), np.zeros(3))])
+
+
+def test_the_shipped_model_is_over_the_current_features() -> None:
+    """A feature added or removed without ``parley-eval train-fusion`` would silently rank every
+    turn by RRF: the model in the bundled catalogue directory must load."""
+    data = Path(__file__).resolve().parents[2] / "data"
+    shipped = LearnedFusion.load(data)
+    assert shipped is not None
+    assert tuple(shipped.booster.feature_name()) == FEATURES

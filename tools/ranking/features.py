@@ -12,7 +12,9 @@ filters before anything is computed here). Columns, ``FEATURES`` order:
 * item vs profile: share of the wanted genres it has; how typical its genres are of the liked
   movies; directors/cast and keywords it shares with the liked movies; a liked person in it; the
   profile's keywords it carries; same franchise as a liked movie; years from the liked movies' mean;
-* profile: liked, disliked and mentioned counts, wanted genres, words described, empty taste;
+  share of the genres of liked films beyond the catalogue (``outside_genres``) it has;
+* profile: liked, of them rated (known to the CF models), disliked and mentioned counts, wanted
+  genres, words described, liked films beyond the catalogue, empty taste;
 * ``n_sources``: how many sources proposed it.
 """
 
@@ -46,11 +48,14 @@ ITEM_FEATURES = (
     "asked_keywords",
     "liked_franchise",
     "year_gap",
+    "outside_genre_share",
     "n_liked",
+    "n_liked_rated",
     "n_disliked",
     "n_mentioned",
     "n_genres_in",
     "n_words",
+    "n_liked_outside",
     "empty_taste",
     "n_sources",
 )
@@ -97,6 +102,12 @@ def collect(
     return Candidates(ranks, raw, fused), evidence, kept_by_source
 
 
+def rated_liked(items: ItemTable, profile: PreferenceProfile) -> int:
+    """How many of the liked films the CF models know (someone rated them): a chat seeker names one
+    or two, a rating history gives many (the CF sources' weight grows with it, ``RankerWeights``)."""
+    return sum(1 for i in profile.liked_items if (row := items.get(i)) is not None and row.popularity > 0)
+
+
 class ProfileView:
     """What the features read from a profile, computed once per ranking."""
 
@@ -112,12 +123,15 @@ class ProfileView:
         self.genres_in = frozenset(profile.genres_in)
         self.asked_people = frozenset(profile.liked_people)
         self.asked_keywords = frozenset(profile.keywords_in)
+        self.outside_genres = frozenset(profile.outside_genres)
         self.context = [
             float(self.n_liked),
+            float(sum(row.popularity > 0 for row in liked)),  # as ``rated_liked``
             float(len(profile.disliked_items)),
             float(len(profile.mentioned_items)),
             float(len(self.genres_in)),
             float(len(profile.conversation_text.split())),
+            float(len(profile.liked_outside)),
             float(profile.is_empty),
         ]
 
@@ -162,6 +176,7 @@ def feature_matrix(
             float(len(row.keywords & view.asked_keywords)),
             float(row.franchise in view.franchises) if view.n_liked else NAN,
             abs(row.year - view.mean_year) if row.year and view.mean_year else NAN,
+            len(row.genres & view.outside_genres) / len(view.outside_genres) if view.outside_genres else NAN,
             *view.context,
             float(len(ranks)),
         ]

@@ -1,8 +1,9 @@
 """Learned fusion: a LightGBM ``lambdarank`` model over the candidates' features
 (``tools.ranking.features``) replaces the weighted reciprocal-rank fusion score.
 
-It ranks when ``LearnedFusion.applies`` (liked movies known, no fresh description leading);
-otherwise RRF does. The model re-scores the best ``POOL`` candidates by RRF; the others keep their RRF order below them
+It ranks when ``LearnedFusion.applies`` (liked movies known, no fresh description leading) and the
+CF models know at most ``RankerWeights.learned_max_rated`` of the liked films (``Ranker``: a rating
+history is outside the chat replays it learned from); otherwise RRF does. The model re-scores the best ``POOL`` candidates by RRF; the others keep their RRF order below them
 (they are never in a top-50, and the model was trained on the same pool). Hard constraints are
 applied before (only allowed candidates get features), genre-first and MMR after, and an item's
 reasons are still those of the sources that proposed it: the model changes the order only.

@@ -6,8 +6,9 @@ fused score is
     fused(j) = sum_s  w_s / (k_rrf + rank_s(j))  +  w_genre * share of the wanted genres j has
 
 where ``rank_s(j)`` is 1-based (absent items add nothing) and the weights ``w_s`` come from Settings
-(tuned on the ReDial/INSPIRED development halves). Hard constraints are applied to every candidate
-before fusion (never relaxed): catalogue items only, nothing liked/disliked/seen/rejected/already
+(tuned on the ReDial/INSPIRED development halves); the CF sources' weights grow with the liked films
+the CF models know (``RankerWeights.cf_scale``: five rated favourites are a rating history). Hard
+constraints are applied to every candidate before fusion (never relaxed): catalogue items only, nothing liked/disliked/seen/rejected/already
 recommended, inside the year range, no excluded genre, nothing by a disliked person, inside the
 runtime range (an unknown runtime is outside it), in a wanted language (``tools.languages.speaks``). Diversity is
 maximal marginal relevance over genre/director/keyword overlap and franchise (no five sequels).
@@ -15,8 +16,8 @@ A source that fails (store down) is skipped and reported in ``degraded``.
 
 With a learned model in the catalogue directory (``tools.ranking.learned``, ``data/fusion_model.txt``)
 the fused score is the model's for profiles with liked movies and no fresh description leading
-(``LearnedFusion.applies``); the hard constraints before it, genre-first and MMR after it, and each
-item's reasons (its proposing sources') stay as above.
+(``LearnedFusion.applies``) and at most ``learned_max_rated`` liked films the CF models know; the
+hard constraints before it, genre-first and MMR after it, and each item's reasons (its proposing sources') stay as above.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from tools.base import Evidence
 from tools.item_table import ItemRow, ItemTable
 from tools.languages import speaks
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
-from tools.ranking.features import Candidates, collect
+from tools.ranking.features import Candidates, collect, rated_liked
 from tools.ranking.learned import LearnedFusion
 from tools.ranking.weights import RankerWeights
 from tools.scorers.base import ScoredItem
@@ -86,6 +87,7 @@ class RankResult(BaseModel):
 MMR_REFERENCE_RANK = 40  # MMR rescales relevance between the best candidate and this rank
 # sources that know something about this person's taste (the conversation prior does not)
 TASTE_SOURCES = frozenset({"kg", "cf_knn", "cf_svd", "vector", "chat_co", "chat_similar"})
+CF_SOURCES = frozenset({"cf_knn", "cf_svd"})  # their weight grows with the liked films they know
 # Stronger, more specific reasons first (a shared director says more than a shared genre).
 EVIDENCE_PRIORITY = {
     "by_person": 0,
@@ -224,7 +226,7 @@ class Ranker:
             t.model_copy(update={"n_candidates": kept_by_source.get(t.name, t.n_candidates)}) for t in timings
         ]
         ranks, fused = candidates.ranks, candidates.rrf
-        if self.fusion is not None and fused and self.fusion.applies(profile):
+        if self.fusion is not None and fused and self._learned(self.fusion, profile):
             fused = self.fusion.rescore(self.items, profile, candidates)
         with_evidence = [i for i in fused if evidence.get(i)]
         order = self._genre_first(sorted(with_evidence, key=lambda i: (-fused[i], i)), profile, k)
@@ -243,6 +245,12 @@ class Ranker:
         result = [self._ranked(i, fused[i], evidence[i], ranks[i]) for i in chosen]
         return RankResult(items=result, timings=timings, degraded=degraded)
 
+    def _learned(self, fusion: LearnedFusion, profile: PreferenceProfile) -> bool:
+        """Whether the learned fusion ranks: its own rule, and no more liked films known to the CF
+        models than ``learned_max_rated`` (beyond it, RRF with the CF weight grown)."""
+        rated = rated_liked(self.items, profile)
+        return fusion.applies(profile) and rated <= self.weights.learned_max_rated
+
     def candidates(
         self, profile: PreferenceProfile, found_by_source: dict[str, list[ScoredItem]]
     ) -> Candidates:
@@ -260,17 +268,19 @@ class Ranker:
             row = self.items.get(item_id)
             return row is not None and violates(row, profile, excluded) is None
 
-        return collect(found_by_source, ok, lambda item_id, by: self._fuse(item_id, by, profile))
+        cf_scale = self.weights.cf_scale(rated_liked(self.items, profile))
+        return collect(found_by_source, ok, lambda item_id, by: self._fuse(item_id, by, profile, cf_scale))
 
-    def _fuse(self, item_id: int, by_source: dict[str, int], profile: PreferenceProfile) -> float:
+    def _fuse(
+        self, item_id: int, by_source: dict[str, int], profile: PreferenceProfile, cf_scale: float = 1.0
+    ) -> float:
         w = self.weights
         # what people recommend in chats only counts in full for items that fit this person's taste
         chat_share = 1.0 if profile.is_empty or TASTE_SOURCES & by_source.keys() else w.chat_alone
+        shares = dict.fromkeys(CF_SOURCES, cf_scale) | {"vector": profile.description_weight}
+        shares["chat"] = chat_share
         score = sum(
-            w.weight(name)
-            * (profile.description_weight if name == "vector" else chat_share if name == "chat" else 1.0)
-            / (w.rrf_k + rank)
-            for name, rank in by_source.items()
+            w.weight(name) * shares.get(name, 1.0) / (w.rrf_k + rank) for name, rank in by_source.items()
         )
         row = self.items.rows[item_id]
         if profile.liked_people and (row.directors | row.cast) & set(profile.liked_people):

@@ -56,9 +56,31 @@ class RankerWeights(BaseModel):
         "(tools.linking.extended), at full overlap; such genres never filter",
     )
     person: float = 0.2  # an item by a person the user asked for (dominates the fused score)
+    cf_per_liked: float = Field(
+        default=0.75,
+        ge=0.0,
+        le=10.0,
+        description="growth of the CF sources' weights (cf_knn, cf_svd) with each liked film beyond "
+        "the first that the CF models know (rated): weight x (1 + cf_per_liked x (n - 1)); a chat "
+        "seeker names one or two films, a rating history gives many, and item-KNN over five liked "
+        "films knows a taste better than what chats recommend (held-out MovieLens users, 5 favourites: "
+        "fused R@10 0.062 -> 0.085 by RRF; ReDial replay unchanged at 0.75, 1.0 costs 0.004)",
+    )
+    learned_max_rated: int = Field(
+        default=4,
+        ge=0,
+        description="most liked films known to the CF models (rated) for which the learned fusion "
+        "ranks; with more, RRF does (the model learned from chat replays, where the CF models know "
+        "at most four of the liked films in 94% of the ReDial cases and 100% of INSPIRED's, and it "
+        "ranks a rating history of five favourites below item-KNN alone: R@10 0.04-0.05 against 0.07)",
+    )
     rrf_k: float = 20.0
     mmr_lambda: float = 0.7
     pool: int = Field(default=200, ge=10, le=2000)
 
     def weight(self, source: str) -> float:
         return float(getattr(self, source, 0.0))
+
+    def cf_scale(self, n_known: int) -> float:
+        """The CF sources' weight multiplier for ``n_known`` liked films the CF models know."""
+        return 1.0 + self.cf_per_liked * max(0, n_known - 1)

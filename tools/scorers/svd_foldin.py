@@ -37,8 +37,13 @@ class SvdFoldInScorer(ItemScorer):
         self.cf = cf
         self.reg = reg
         self.bias_reg = bias_reg
-        norms = np.linalg.norm(cf.item_factors, axis=1, keepdims=True)
-        self._unit = cf.item_factors / np.maximum(norms, 1e-9)
+
+    def _unit(self, rows: list[int] | int) -> np.ndarray:
+        """The unit-length factors of some items, normalised when asked (no copy of every item's
+        factors: they may be memory-mapped, ``retrieval.cf.mapped``)."""
+        q = np.atleast_2d(self.cf.item_factors[rows])
+        unit = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-9)
+        return unit if isinstance(rows, list) else unit[0]
 
     def user_vector(self, profile: PreferenceProfile) -> tuple[np.ndarray, float, list[int]]:
         rated = [(self.cf.inner(i), LIKED_RATING) for i in profile.liked_items]
@@ -70,7 +75,7 @@ class SvdFoldInScorer(ItemScorer):
     def _evidence(self, j: int, liked: list[int], predicted: float) -> list[Evidence]:
         closest: list[dict[str, float | int]] = []
         if liked:
-            sims = self._unit[liked] @ self._unit[j]
+            sims = self._unit(liked) @ self._unit(int(j))
             closest = [
                 {"item_id": int(self.cf.item_ids[liked[o]]), "similarity": round(float(sims[o]), 3)}
                 for o in np.argsort(-sims)[:2]

@@ -15,8 +15,10 @@ from retrieval.vectors import VectorStore
 from tools.base import Evidence
 from tools.item_table import ItemTable
 from tools.kg_lookup import neighbour_evidence
+from tools.moods import wish_query, wish_terms
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
 from tools.ranking.ranker import narrows, violates
+from tools.reason_words import FILLER_WORDS, keyword_shown
 from tools.scorers.base import ItemScorer, ScoredItem
 
 
@@ -146,15 +148,20 @@ class VectorSource:
     reciprocal rank, :math:`s_j = \sum_l 1 / (k + \mathrm{rank}_l(j))` with ``k = FUSE_K``: an item the
     description and the liked films agree on comes first, and neither signal drowns the other
     (ReDial seekers mostly name films, INSPIRED seekers mostly describe). Without either, the asked
-    genres and keywords as a query."""
+    genres and keywords as a query. The description is embedded without its negated mood clauses
+    (``tools.moods.wish_query``), and the films carrying the keywords the words ask for ("set in
+    Tokyo", "twisty": ``keyword_hits``) are one more list in the fusion."""
 
     name = "vector"
     FUSE_K = 20.0
 
-    def __init__(self, store: VectorStore, items: ItemTable, pool: int = 100) -> None:
+    def __init__(
+        self, store: VectorStore, items: ItemTable, pool: int = 100, wish_words: bool = True
+    ) -> None:
         self.store = store
         self.items = items
         self.pool = pool
+        self.wish_words = wish_words  # False: the description embedded as said, no keyword list
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _embed(self, text: str) -> np.ndarray:
@@ -171,8 +178,9 @@ class VectorSource:
         """The queries, each (vector, query text for the evidence, summary of what it matches)."""
         out = []
         text = profile.description.strip()[-1000:]
-        if text:
-            out.append((self._embed(text), text, "matches what you described"))
+        if text:  # negated clauses left out: "nothing gory" must not draw gory films
+            query = wish_query(text) if self.wish_words else text
+            out.append((self._embed(query), query, "matches what you described"))
         liked = list(profile.liked_items[-5:])
         vectors = self.store.item_vectors(liked) if liked else {}
         if vectors:
@@ -198,30 +206,94 @@ class VectorSource:
         excluded = profile.excluded_items
         scores: dict[int, float] = {}
         evidence: dict[int, list[Evidence]] = {}
-        for vector, text, summary in queries:
-            hits = self.store.query(
-                vector=vector,
-                k=min(self.pool, k) + len(excluded),
-                year_min=profile.year_min,
-                year_max=profile.year_max,
-                genres_out=profile.genres_out,
-            )
-            kept = [hit for hit in hits if hit.item_id not in excluded]
-            for rank, hit in enumerate(kept, start=1):
+        lists = [
+            self._search(vector, text, summary, profile, k, excluded) for vector, text, summary in queries
+        ]
+        if self.wish_words and (keyed := self.keyword_hits(profile, k, excluded)):
+            lists.append(keyed)
+        for kept in lists:
+            for rank, (item_id, score, one) in enumerate(kept, start=1):
                 fused = 1.0 / (self.FUSE_K + rank)
-                scores[hit.item_id] = scores.get(hit.item_id, 0.0) + (
-                    hit.score if len(queries) == 1 else fused
-                )
-                evidence.setdefault(hit.item_id, []).append(
-                    Evidence(
-                        source="vector",
-                        kind="text_match",
-                        summary=summary,
-                        facts={"query": text[:300], "snippet": hit.snippet, "score": round(hit.score, 4)},
-                    )
-                )
+                scores[item_id] = scores.get(item_id, 0.0) + (score if len(lists) == 1 else fused)
+                evidence.setdefault(item_id, []).append(one)
         best = sorted(scores, key=lambda i: (-scores[i], i))[:k]
         return [ScoredItem(i, scores[i], evidence[i]) for i in best]
+
+    def _search(
+        self,
+        vector: np.ndarray,
+        text: str,
+        summary: str,
+        profile: PreferenceProfile,
+        k: int,
+        excluded: frozenset[int],
+    ) -> list[tuple[int, float, Evidence]]:
+        """One nearest-neighbour list: (item id, cosine similarity, evidence), excluded items dropped."""
+        hits = self.store.query(
+            vector=vector,
+            k=min(self.pool, k) + len(excluded),
+            year_min=profile.year_min,
+            year_max=profile.year_max,
+            genres_out=profile.genres_out,
+        )
+        return [
+            (
+                hit.item_id,
+                hit.score,
+                Evidence(
+                    source="vector",
+                    kind="text_match",
+                    summary=summary,
+                    facts={"query": text[:300], "snippet": hit.snippet, "score": round(hit.score, 4)},
+                ),
+            )
+            for hit in hits
+            if hit.item_id not in excluded
+        ]
+
+    def keyword_hits(
+        self, profile: PreferenceProfile, k: int, excluded: frozenset[int]
+    ) -> list[tuple[int, float, Evidence]]:
+        """The items carrying the keywords the person's words ask for (``profile.keywords_in`` and
+        ``tools.moods.wish_terms`` of the description: "set in Tokyo" -> 'tokyo', "twisty" ->
+        'plot twist', ...), most keywords matched first, then the most rated; inside the year range
+        and the left-out genres. Score: the share of the asked keywords matched."""
+        terms = wish_terms(profile.description)
+        said = [*profile.keywords_in, *terms.places, *terms.keywords]
+        # never a filler keyword ('classic', 'original', 'sequel'): it says nothing about the wish
+        asked = [k for k in dict.fromkeys(said) if keyword_shown(k) and k not in FILLER_WORDS]
+        if not asked:
+            return []
+        wanted = set(asked)
+        out_genres = {*profile.genres_out, *terms.genres_out}
+        found: list[tuple[int, int, int, tuple[str, ...]]] = []
+        for row in self.items.rows.values():
+            shared = row.keywords & wanted
+            if not shared or row.item_id in excluded or row.genres & out_genres:
+                continue
+            if profile.year_min is not None and (row.year is None or row.year < profile.year_min):
+                continue
+            if profile.year_max is not None and (row.year is None or row.year > profile.year_max):
+                continue
+            found.append((-len(shared), -row.popularity, row.item_id, tuple(sorted(shared))))
+        found.sort()
+        out = []
+        for n, _, item_id, keys in found[: min(self.pool, k)]:
+            row = self.items.rows[item_id]
+            named = ", ".join(f"'{w}'" for w in keys[:2])
+            year = f" ({row.year})" if row.year else ""
+            evidence = Evidence(
+                source="vector",
+                kind="text_match",
+                summary=f"carries the keyword{'s' if len(keys) > 1 else ''} {named} that fits what you asked for",
+                facts={
+                    "query": " | ".join(asked)[:300],
+                    "snippet": f"{row.display_title}{year}: {', '.join(keys)}",
+                    "score": round(-n / len(asked), 4),
+                },
+            )
+            out.append((item_id, -n / len(asked), evidence))
+        return out
 
 
 class TrendingSource:

@@ -13,46 +13,22 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.recommender import Recommender
-from bot.session_store import SqliteSessionStore
-from bot.settings import Settings
 from bot.ui.app import PAGE_REFUSAL_STATUS
-from retrieval.catalogue_types import Catalogue
-from retrieval.cf.models import CFModels
-from retrieval.graph import GraphStore
-from retrieval.vectors import VectorStore
-from tests.cli.test_commands import write_slice
-from tools.artifacts import publish
-from tools.engine import Toolbox
-from tools.stores import StoreConfig, Stores
+from tests.fixtures.artifacts import PublishedWorkerFactory
 
 MESSAGE = "I loved Heat, something similar please"
 
 
 @pytest.fixture(scope="module")
-def refusing(
-    tmp_path_factory: pytest.TempPathFactory,
-    small_catalogue: Catalogue,
-    cf_models: CFModels,
-    graph_store: GraphStore,
-    vector_store: VectorStore,
-) -> Iterator[tuple[TestClient, str]]:
+def refusing(published_worker: PublishedWorkerFactory) -> Iterator[tuple[TestClient, str]]:
     """A worker whose catalogue files are not the catalogue of the published version."""
     from bot.ui import build_app
 
-    root = tmp_path_factory.mktemp("refusal")
-    write_slice(root / "catalogue", set(small_catalogue.items))
-    shared = root / "artifacts"
-    other, _ = publish(
-        shared, cf_models, catalogue="f" * 64, vectors="v" * 64, vector_count=vector_store.count()
-    )
-    stores = Stores(StoreConfig(data_dir=root / "catalogue", state_dir=root / "state", artifacts_dir=shared))
-    stores._graph, stores._vectors, stores._catalogue = graph_store, vector_store, small_catalogue
-    recommender = Recommender(Toolbox(stores), None, SqliteSessionStore(root / "sessions.sqlite3"))
-    settings = Settings(state_dir=root / "state", data_dir=root / "catalogue", rate_limit_per_minute=0)
-    with TestClient(build_app(recommender, settings)) as client:
-        yield client, other.version
-    recommender.store.close()
+    with (
+        published_worker("refusal", catalogue="f" * 64) as worker,
+        TestClient(build_app(worker.recommender, worker.settings())) as client,
+    ):
+        yield client, worker.version
 
 
 def _send_click(client: TestClient, mount: str) -> tuple[int, int]:

@@ -1,0 +1,146 @@
+"""A worker with its item table and CF arrays on disk (``items_in_memory_max``), measured in a fresh
+process for ``parley bench scale``: ``python -m tools.scale_disk --dir D --out F``.
+
+``write_disk_worker`` (in the probe's process) writes what ``parley ingest`` would publish: the item
+store (``tools.item_store``) and the memory-mapped CF arrays (``retrieval.cf.mapped``), plus the
+requests to time. The fresh process then opens them as a worker does, with no catalogue objects, no
+in-memory item table and no graph snapshot, and reports its RSS by part (anonymous memory and
+file-backed pages apart: mapped pages are shared by the workers of a host), the ranker's p50/p95 and
+the ranked ids, which the probe compares with the in-memory ranker's for the same requests.
+
+The ranker here has the sources a worker has without the snapshot but the graph one and the vector
+one (each asks its server per request: the graph's bounded Cypher latency is measured on the
+probe's sample graph) and no graph paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from retrieval.cf.mapped import load_mapped, save_mapped
+from retrieval.cf.models import CFModels
+from tools.cf_score import CfScore
+from tools.cf_view import CFModelView
+from tools.item_store import DiskItemTable, write_item_store
+from tools.item_table import ItemTable
+from tools.profile import PreferenceProfile
+from tools.ranking import CandidateSource, Ranker
+from tools.sources import PopularitySource, ScorerSource, TrendingSource
+from tools.timing import ms_since, percentiles
+
+CACHE_ROWS = 20_000  # the default PARLEY_ITEMS_CACHE_ROWS
+
+
+def memory() -> dict[str, float]:
+    """RSS now (MB), with its anonymous and file-backed parts (``/proc/self/status``)."""
+    import gc
+
+    gc.collect()
+    found = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            key = line.split(":")[0]
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                found[key] = round(int(line.split()[1]) / 1024, 1)
+    return {
+        "rss": found.get("VmRSS", 0.0),
+        "anon": found.get("RssAnon", 0.0),
+        "file": found.get("RssFile", 0.0),
+    }
+
+
+def ranker_without_graph(items: ItemTable, cf: CFModels) -> Ranker:
+    """The ranker of a worker without a snapshot, less the sources that ask a server."""
+    score = CfScore(CFModelView(cf))
+    sources: list[CandidateSource] = [
+        ScorerSource("cf_knn", score.scorers["knn"], items),
+        ScorerSource("cf_svd", score.scorers["svd"], items),
+        PopularitySource(score.popularity, items),
+        TrendingSource(items),
+    ]
+    return Ranker(items, sources)
+
+
+def rank_all(ranker: Ranker, requests: list[PreferenceProfile]) -> tuple[list[list[int]], list[float]]:
+    """The top 5 (with MMR) of every request, and each request's ms (the first three are warm-up)."""
+    ranked, times = [], []
+    for n, profile in enumerate(requests):
+        started = time.perf_counter()
+        result = ranker.rank(profile, k=5)
+        if n >= 3:
+            times.append(ms_since(started))
+        ranked.append([i.item_id for i in result.items])
+    return ranked, times
+
+
+def write_disk_worker(table: ItemTable, cf: CFModels, requests: list[PreferenceProfile], root: Path) -> float:
+    """Write the item store, the mapped CF arrays and the requests under ``root``; seconds taken."""
+    started = time.perf_counter()
+    write_item_store(table.rows.values(), root / "items.sqlite3", table.latest_year)
+    save_mapped(cf, root / "cf")
+    lines = [p.model_dump_json() for p in requests]
+    (root / "requests.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    return round(time.perf_counter() - started, 2)
+
+
+def run_disk_worker(root: Path, timeout_s: float = 1800.0) -> dict[str, Any]:
+    """``main`` in a fresh process over what ``write_disk_worker`` wrote; its figures."""
+    out = root / "disk.json"
+    command = [sys.executable, "-m", "tools.scale_disk", "--dir", str(root), "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
+    if done.returncode != 0 or not out.is_file():
+        raise RuntimeError(f"the on-disk worker failed (exit {done.returncode}): {done.stderr[-600:]}")
+    figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return figures
+
+
+def disk_figures(
+    table: ItemTable, cf: CFModels, requests: list[PreferenceProfile], root: Path, compare: bool
+) -> dict[str, Any]:
+    """The on-disk worker's figures; with ``compare``, the in-memory ranker (same sources, same
+    requests) timed here and whether both ranked every request the same."""
+    write_s = write_disk_worker(table, cf, requests, root)
+    found = run_disk_worker(root) | {"write_s": write_s}
+    found["store_mb"] = {
+        "items": round((root / "items.sqlite3").stat().st_size / 1e6, 1),
+        "cf": round(sum(f.stat().st_size for f in (root / "cf").iterdir()) / 1e6, 1),
+    }
+    if compare:
+        ranked, times = rank_all(ranker_without_graph(table, cf), requests)
+        found["memory_ranker"] = percentiles(times)
+        found["same_rankings"] = ranked == found.pop("ranked")
+    else:
+        found.pop("ranked")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.scale_disk", description=__doc__)
+    parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    mem = {"baseline": memory()}
+    started = time.perf_counter()
+    items = DiskItemTable(args.dir / "items.sqlite3", cache_size=CACHE_ROWS)
+    mem["items"] = memory()
+    cf = load_mapped(args.dir / "cf")
+    ranker = ranker_without_graph(items, cf)
+    mem["ranker"] = memory()
+    open_s = round(time.perf_counter() - started, 2)
+    lines = (args.dir / "requests.jsonl").read_text(encoding="utf-8").splitlines()
+    requests = [PreferenceProfile.model_validate_json(line) for line in lines]
+    ranked, times = rank_all(ranker, requests)
+    mem["served"] = memory()
+    found = {"memory_mb": mem, "open_s": open_s, "n": len(times), **percentiles(times), "ranked": ranked}
+    args.out.write_text(json.dumps(found), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
