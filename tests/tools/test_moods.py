@@ -67,7 +67,7 @@ def _table() -> ItemTable:
             1: row(1, 2003, {"Drama"}, {"tokyo", "japan"}, 10),
             2: row(2, 1990, {"Drama"}, {"tokyo"}, 50),
             3: row(3, 2010, {"Horror"}, {"tokyo"}, 99),
-            4: row(4, 2001, {"Comedy"}, {"paris"}, 80),
+            4: row(4, 2001, {"Comedy"}, {"paris", "japan"}, 80),
         }
     )
 
@@ -76,11 +76,13 @@ def test_keyword_hits_rank_the_films_carrying_the_asked_keywords() -> None:
     source = VectorSource(_NoStore(), _table())  # type: ignore[arg-type]
     profile = PreferenceProfile(description="something set in Tokyo", keywords_in=["japan"])
     hits = source.keyword_hits(profile, 10, frozenset())
-    assert [item_id for item_id, _, _ in hits] == [1, 3, 2]  # both keywords first, then most rated
+    assert [item_id for item_id, _, _ in hits] == [1, 3, 4, 2]  # both keywords first, then most rated
     assert "'japan'" in hits[0][2].summary and hits[0][2].facts["snippet"].startswith("Film 1")
     bounded = PreferenceProfile(description="set in Tokyo, not too gory", year_min=1995)
     assert [item_id for item_id, _, _ in source.keyword_hits(bounded, 10, frozenset({1}))] == []
     assert source.keyword_hits(PreferenceProfile(description="a heist film"), 10, frozenset()) == []
+    # a keyword of one film only is no vocabulary: a reason may not quote it, so it ranks nothing
+    assert source.keyword_hits(PreferenceProfile(keywords_in=["paris"]), 10, frozenset()) == []
 
 
 def test_a_negated_clause_without_a_mood_stays_in_the_query() -> None:

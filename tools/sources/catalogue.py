@@ -18,7 +18,7 @@ from tools.kg_lookup import neighbour_evidence
 from tools.moods import wish_query, wish_terms
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
 from tools.ranking.ranker import narrows, violates
-from tools.reason_words import FILLER_WORDS, keyword_shown
+from tools.reason_words import FILLER_WORDS, ReasonWords
 from tools.scorers.base import ItemScorer, ScoredItem
 
 
@@ -162,6 +162,7 @@ class VectorSource:
         self.items = items
         self.pool = pool
         self.wish_words = wish_words  # False: the description embedded as said, no keyword list
+        self._words: ReasonWords | None = None  # the catalogue's rule for what a reason may quote
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _embed(self, text: str) -> np.ndarray:
@@ -260,8 +261,12 @@ class VectorSource:
         and the left-out genres. Score: the share of the asked keywords matched."""
         terms = wish_terms(profile.description)
         said = [*profile.keywords_in, *terms.places, *terms.keywords]
-        # never a filler keyword ('classic', 'original', 'sequel'): it says nothing about the wish
-        asked = [k for k in dict.fromkeys(said) if keyword_shown(k) and k not in FILLER_WORDS]
+        # only keywords a reason may quote (``tools.reason_words``; never 'classic', 'original'): the
+        # reason names them
+        if self._words is None:
+            self._words = ReasonWords.from_items(self.items)
+        words = self._words
+        asked = [k for k in dict.fromkeys(said) if words.quotable(k) and k not in FILLER_WORDS]
         if not asked:
             return []
         wanted = set(asked)
