@@ -103,13 +103,21 @@ def disk_line(d: dict[str, Any]) -> str:
     mem = d["memory_ranker"]
     return (
         f"  on disk (PARLEY_ITEMS_IN_MEMORY_MAX exceeded; measured in a fresh worker process): item table "
-        f"in SQLite {_num(d['store_mb']['items'])} MB, CF arrays memory-mapped {_num(d['store_mb']['cf'])} MB, "
+        f"and card facts in SQLite {_num(d['store_mb']['items'])} MB, entity names in SQLite "
+        f"{_num(d['store_mb'].get('names', 0))} MB, CF arrays memory-mapped {_num(d['store_mb']['cf'])} MB, "
         f"written in {d['write_s']} s, opened in {d['open_s']} s; RSS {_num(opened['rss'])} MB opened, "
         f"{_num(served['rss'])} MB after {d['n']} requests ({_num(served['anon'])} anonymous + "
         f"{_num(served['file'])} file-backed pages, those shared by a host's workers); ranker without the "
         f"graph and vector sources (each asks its server) and graph paths: p50/p95 {d['p50']}/{d['p95']} ms "
         f"on disk, {mem['p50']}/{mem['p95']} ms in memory; same top 5 for every request: "
         + ("yes" if d["same_rankings"] else "NO")
+        + (
+            f"; linking a message p50/p95 {d['link']['p50']}/{d['link']['p95']} ms (films found in "
+            f"{d['linked']} of {d['n']}), 5 cards' facts "
+            f"{d['cards']['p50']}/{d['cards']['p95']} ms"
+            if "link" in d
+            else ""
+        )
     )
 
 

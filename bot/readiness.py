@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from tools.artifacts import published
 from tools.errors import StoreUnavailableError
-from tools.ingest import catalogue_fingerprint, ratings_fingerprint  # what `parley ingest` records
+from tools.ingest import catalogue_fingerprint  # what `parley ingest` records
 
 if TYPE_CHECKING:
     from bot.recommender import Recommender
@@ -71,7 +71,7 @@ class Readiness:
             self.local_fingerprint: str | None = catalogue_fingerprint(stores.config.data_dir)
         except Exception:  # no catalogue files here (stores handed over in memory): nothing to compare
             self.local_fingerprint = None
-        self.ratings_fingerprint = ratings_fingerprint(stores.catalogue().ratings)
+        self.ratings_fingerprint = recommender.toolbox.ratings_fingerprint()
         try:  # the published version this worker loaded (None: not shared)
             self.release = stores.release()
         except StoreUnavailableError:  # nothing published: the cf check says so

@@ -40,6 +40,15 @@ def _shared(evidence: Evidence) -> tuple[str, str] | None:
     return (evidence.kind, str(key)) if key else None
 
 
+def _quoted(evidence: Evidence, key: str) -> str:
+    """The name a graph reason quotes to the person ("oscar (best picture)"; its key, "oscar best
+    picture", is only how the graph finds it): the words the rule must judge, as the harness does."""
+    facts: dict[str, Any] = evidence.facts
+    nodes = facts.get("nodes") or []
+    middle = nodes[1] if len(nodes) > 2 and isinstance(nodes[1], dict) else {}
+    return str(facts.get("name") or middle.get("name") or key)
+
+
 def _films(evidence: Evidence) -> int:
     """How many of the person's films a graph reason names."""
     via = evidence.facts.get("via") or []
@@ -55,7 +64,7 @@ def shown_evidence(evidence: list[Evidence]) -> list[Evidence]:
     place: dict[tuple[str, str], int] = {}
     for e in evidence:
         shared = _shared(e)
-        if shared is not None and e.kind == "shared_keyword" and not keyword_shown(shared[1]):
+        if shared is not None and e.kind == "shared_keyword" and not keyword_shown(_quoted(e, shared[1])):
             continue
         if shared is not None and shared in place:
             if _films(e) > _films(out[place[shared]]):

@@ -65,8 +65,8 @@ class Recommender:
             llm,
             toolbox.index,
             max_tokens=self.options.writer_max_tokens,
-            cards=CardBuilder(toolbox.stores) if llm is not None else None,
-            genres={g for row in toolbox.items.rows.values() for g in row.genres},
+            cards=CardBuilder(toolbox.card_facts) if llm is not None else None,
+            genres=toolbox.genres,
             budget_s=self.options.writer_budget_s,
         )
         self.tool_agent = tool_agent_for(toolbox, llm, self.options.agent_mode, self.options.agent_max_steps)

@@ -10,8 +10,6 @@ from tools.profile import PreferenceProfile
 
 SLOTS = ("genre", "era", "people", "mood")  # question slots ("mood": the wish in their words)
 PROFILE_FIELDS = frozenset(SessionPreferences.model_fields)
-FRESH_WISH_WEIGHT = 3.0  # x the vector weight when the last message described a wish
-WISH_ONLY_WEIGHT = 10.0  # the same with nothing liked yet (tests/bot/test_extract_wishes.py)
 
 
 class DialogueState(SessionPreferences):
@@ -39,15 +37,8 @@ class DialogueState(SessionPreferences):
             data["runtime_min"], data["runtime_max"] = self.runtime_max, self.runtime_min
         data["description"] = self.description[-2000:]
         data["conversation_text"] = self.conversation_text[-2000:]
-        return PreferenceProfile.model_validate({**data, "description_weight": self.description_weight()})
-
-    def description_weight(self) -> float:
-        """How strongly this turn's description leads the ranking (x the vector source's weight): a
-        fresh wish leads, a fresh wish with no liked film or person to go on leads most (it is all
-        the ranker knows: "something twisty", "a film set in Tokyo")."""
-        if not self.fresh_description:
-            return 1.0
-        return WISH_ONLY_WEIGHT if not (self.liked_items or self.liked_people) else FRESH_WISH_WEIGHT
+        # a fresh wish leads the ranking: by how much is the ranker's (RankerWeights.fresh_wish)
+        return PreferenceProfile.model_validate({**data, "fresh_description": self.fresh_description})
 
     def answered_slots(self) -> set[str]:
         answered = set()

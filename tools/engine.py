@@ -8,17 +8,23 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+from retrieval.catalogue import catalogue_fingerprint
+from retrieval.catalogue_types import Catalogue
+from retrieval.cf.models import ratings_fingerprint
 from retrieval.chats import ChatDialogues, ChatMentions
 from retrieval.errors import ParleyError
 from tools.base import Evidence, Tool
+from tools.card_facts import CardFactSource, CatalogueCardFacts
 from tools.cf_score import CfScore
 from tools.cf_view import CFModelView
-from tools.item_store import open_on_disk
 from tools.item_table import ItemTable
 from tools.kg_lookup import KgLookup, path_evidence
-from tools.linking import EntityIndex, ExtendedTitles, index_from_catalogue, index_from_graph
+from tools.linking import EntityIndex, ExtendedTitles, names_from_catalogue, names_from_graph
+from tools.linking.names import MemoryNames
+from tools.on_disk import OnDisk, open_on_disk, write_on_disk
 from tools.profile import PreferenceProfile
 from tools.ranking import CandidateSource, LearnedFusion, Ranker, RankerWeights
 from tools.registry import TOOL_CLASSES
@@ -44,20 +50,14 @@ class Toolbox:
 
     def __init__(self, stores: Stores, weights: RankerWeights | None = None) -> None:
         self.stores = stores
-        catalogue = stores.catalogue()
-        self.items = ItemTable.from_catalogue(catalogue)
-        # a catalogue too big for every worker to hold its item table and CF arrays: read from disk
-        self.on_disk = len(self.items.rows) > stores.config.items_in_memory_max
-        if self.on_disk:
-            self.items = open_on_disk(stores, self.items)
-        self.cf_view = CFModelView(stores.cf())
-        popularity = {row.item_id: row.popularity for row in self.items.rows.values()}
+        self.items: ItemTable
         self.index: EntityIndex
-        try:
-            self.index = index_from_graph(stores.graph(), popularity)
-        except ParleyError as error:  # FALLBACK: the graph is down; the catalogue has the same names
-            log.warning("graph unavailable, entity index built from the catalogue: %s", error)
-            self.index = index_from_catalogue(catalogue)
+        self._card_facts: CatalogueCardFacts | None = None
+        # a catalogue too big for every worker to hold its item table, CF arrays, names and card
+        # facts: read from the files ingest wrote (tools.on_disk; Stores.items_dir says where)
+        self.disk = self._files_or_memory()
+        self.on_disk = self.disk is not None
+        self.cf_view = CFModelView(stores.cf())
         # films beyond the catalogue, for linking only (data/extended_titles.csv.gz), read in the background
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extended-titles")
         self._extended: Future[ExtendedTitles] = pool.submit(
@@ -86,6 +86,58 @@ class Toolbox:
         fusion = LearnedFusion.load(stores.config.data_dir)
         self.ranker = Ranker(self.items, self.sources, weights, explain=self.explain, fusion=fusion)
         self._warm_up()
+
+    def _files_or_memory(self) -> OnDisk | None:
+        """Set the item table and the entity index: from the files written for this catalogue when it
+        is over the limit (written first when missing), else in memory. The files, or None."""
+        config = self.stores.config
+        root = self.stores.items_dir()
+        fingerprint = _fingerprint(config.data_dir)
+        found = open_on_disk(root, fingerprint, config.items_cache_rows) if fingerprint else None
+        if found is None or found.manifest.items <= config.items_in_memory_max:
+            catalogue = self.stores.catalogue()
+            self.items = ItemTable.from_catalogue(catalogue)
+            names = self._names(catalogue)
+            if len(self.items.rows) <= config.items_in_memory_max:
+                self.index = EntityIndex(names)
+                return None
+            write_on_disk(root, catalogue, self.items, self.stores.cf(), names, fingerprint)
+            found = open_on_disk(root, fingerprint, config.items_cache_rows)
+            if found is None:  # pragma: no cover - another worker wrote another catalogue's meanwhile
+                raise ParleyError(f"the files under {root} changed while they were written")
+        self.items, self.index = found.items, EntityIndex(found.names)
+        self.stores.use_models(found.cf)
+        return found
+
+    def _names(self, catalogue: Catalogue) -> MemoryNames:
+        popularity = {row.item_id: row.popularity for row in self.items.rows.values()}
+        try:
+            return names_from_graph(self.stores.graph(), popularity)
+        except ParleyError as error:  # FALLBACK: the graph is down; the catalogue has the same names
+            log.warning("graph unavailable, entity index built from the catalogue: %s", error)
+            return names_from_catalogue(catalogue)
+
+    @property
+    def card_facts(self) -> CardFactSource:
+        """The overview and facts of the items' cards (from the catalogue, or the item store)."""
+        if self.disk is not None:
+            return self.disk.cards
+        if self._card_facts is None:
+            self._card_facts = CatalogueCardFacts(self.stores.catalogue())
+        return self._card_facts
+
+    @property
+    def genres(self) -> set[str]:
+        """Every genre of the catalogue's items."""
+        if self.disk is not None:
+            return set(self.disk.manifest.genres)
+        return {g for row in self.items.rows.values() for g in row.genres}
+
+    def ratings_fingerprint(self) -> str:
+        """The fingerprint of the ratings the CF models must have been trained on."""
+        if self.disk is not None:
+            return self.disk.manifest.ratings
+        return ratings_fingerprint(self.stores.catalogue().ratings)
 
     def _warm_up(self) -> None:
         """Load the embedding model now rather than in the first turn that needs it, and read the
@@ -141,3 +193,12 @@ class Toolbox:
             "vector": ["vector"],
             "fused": None,
         }[name]
+
+
+def _fingerprint(data_dir: Path) -> str | None:
+    """The catalogue files' fingerprint; None when ``data_dir`` holds none (a catalogue handed over
+    in memory: its files under <state_dir>/items/ are then written afresh)."""
+    try:
+        return catalogue_fingerprint(data_dir)
+    except (OSError, ParleyError):
+        return None

@@ -3,7 +3,8 @@
 Nothing is written anywhere until the whole catalogue has validated, so a broken file leaves every
 store as it was. The graph and the vectors skip what is unchanged; the CF models are retrained only when
 the ratings changed. With ``PARLEY_ARTIFACTS_DIR`` the CF models and the fingerprints are then
-published there as one version (``tools.artifacts``), which the workers load.
+published there as one version (``tools.artifacts``), which the workers load. A catalogue above
+``items_in_memory_max`` also gets the files its workers read instead of holding (``tools.on_disk``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import CFModels, ratings_fingerprint
 from retrieval.errors import StoreUnavailableError
 from tools.artifacts import publish, published, vectors_fingerprint
-from tools.stores import Stores
+from tools.item_table import ItemTable
+from tools.linking import names_from_graph
+from tools.on_disk import write_on_disk
+from tools.stores import ITEMS, Stores
 
 Progress = Callable[[str, int, int], None]
 
@@ -66,6 +70,7 @@ def ingest(
     models = _cf_models(stores, catalogue, log)
     seconds["cf"] = _since(started)
     details: dict[str, Any] = {"vectors_embedded": report.embedded, "vectors_unchanged": report.unchanged}
+    items_dir = stores.config.state_dir / ITEMS
     if stores.config.artifacts_dir is not None:
         started = time.perf_counter()
         release, written = publish(
@@ -78,7 +83,13 @@ def ingest(
         )
         seconds["publish"] = _since(started)
         details["published"] = release.version
+        items_dir = release.directory / ITEMS  # every worker of the site reads the same files
         log(f"[ingest] {'published' if written else 'already published:'} {release.summary()}")
+    if len(catalogue.items) > stores.config.items_in_memory_max:
+        started = time.perf_counter()
+        details["on_disk"] = str(write_worker_files(stores, catalogue, models, fingerprint, items_dir))
+        seconds["on_disk"] = _since(started)
+        log(f"[ingest] item table, names and CF arrays written for the workers under {details['on_disk']}")
     stores.use_built(catalogue, models)
     return IngestReport(
         items=len(catalogue.items),
@@ -111,6 +122,18 @@ def _cf_models(stores: Stores, catalogue: Catalogue, log: Callable[[str], None])
     models = CFModels.train(catalogue, params=stores.cf_params(), log=log)
     models.save(cf_dir)
     return models
+
+
+def write_worker_files(
+    stores: Stores, catalogue: Catalogue, models: CFModels, fingerprint: str, root: Path
+) -> Path:
+    """The files a worker reads instead of holding them (``tools.on_disk``), for a catalogue above
+    ``items_in_memory_max``, under ``root`` (the published version's, or <state_dir>/items): written
+    once here, so no worker builds them at start."""
+    table = ItemTable.from_catalogue(catalogue)
+    popularity = {row.item_id: row.popularity for row in table.rows.values()}
+    write_on_disk(root, catalogue, table, models, names_from_graph(stores.graph(), popularity), fingerprint)
+    return root
 
 
 def _since(started: float) -> float:

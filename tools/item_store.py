@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -17,14 +16,14 @@ from collections.abc import Iterable, Iterator, Mapping, ValuesView
 from pathlib import Path
 from typing import Any
 
-from retrieval.cf.mapped import load_mapped, save_mapped
+from tools.card_facts import CardFacts, CardFactSource
 from tools.errors import ParleyError
 from tools.item_table import ItemRow, ItemTable
-from tools.stores import Stores
 
 SCHEMA = (
     "CREATE TABLE items (pos INTEGER PRIMARY KEY, item_id INTEGER NOT NULL UNIQUE, row TEXT NOT NULL)",
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE card_facts (item_id INTEGER PRIMARY KEY, facts TEXT NOT NULL)",
 )
 
 
@@ -63,8 +62,15 @@ def _decode(item_id: int, text: str) -> ItemRow:
     )
 
 
-def write_item_store(rows: Iterable[ItemRow], path: Path, latest_year: int | None) -> Path:
-    """Write ``rows`` (in their order) to a fresh SQLite file at ``path``, atomically."""
+def write_item_store(
+    rows: Iterable[ItemRow],
+    path: Path,
+    latest_year: int | None,
+    cards: Iterable[tuple[int, CardFacts]] = (),
+    meta: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write ``rows`` (in their order), the card facts of items and ``meta`` values to a fresh SQLite
+    file at ``path``, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # workers of one host may write at once
     tmp.unlink(missing_ok=True)
@@ -75,7 +81,11 @@ def write_item_store(rows: Iterable[ItemRow], path: Path, latest_year: int | Non
         db.executemany(
             "INSERT INTO items (item_id, row) VALUES (?, ?)", ((r.item_id, _encode(r)) for r in rows)
         )
-        db.execute("INSERT INTO meta VALUES ('latest_year', ?)", (json.dumps(latest_year),))
+        db.executemany(
+            "INSERT INTO card_facts VALUES (?, ?)", ((i, facts.model_dump_json()) for i, facts in cards)
+        )
+        values = {**(meta or {}), "latest_year": latest_year}
+        db.executemany("INSERT INTO meta VALUES (?, ?)", ((k, json.dumps(v)) for k, v in values.items()))
         db.commit()
     finally:
         db.close()
@@ -160,6 +170,10 @@ class DiskRows(Mapping[int, ItemRow]):
     def values(self) -> ValuesView[ItemRow]:
         return _Values(self)
 
+    def card_facts(self, item_id: int) -> CardFacts | None:
+        found = self._query("SELECT facts FROM card_facts WHERE item_id = ?", (item_id,))
+        return CardFacts.model_validate_json(found[0][0]) if found else None
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -171,6 +185,7 @@ class DiskItemTable(ItemTable):
     def __init__(self, path: Path, cache_size: int = 20_000) -> None:
         rows = DiskRows(path, cache_size)
         super().__init__(rows, latest_year=rows.meta("latest_year"))
+        self.disk_rows = rows
         self.path = path
 
     @classmethod
@@ -180,19 +195,11 @@ class DiskItemTable(ItemTable):
         return cls(path, cache_size)
 
 
-def open_on_disk(stores: Stores, table: ItemTable) -> DiskItemTable:
-    """Write ``table`` and the CF arrays under ``<state_dir>/items/`` and read them from there: the
-    item table through ``DiskItemTable``, the CF arrays memory-mapped (``retrieval.cf.mapped``, one
-    directory per ratings fingerprint, written once); ``stores`` then hands out the mapped model."""
-    root = stores.config.state_dir / "items"
-    items = DiskItemTable.write(table, root / "items.sqlite3", stores.config.items_cache_rows)
-    models = stores.cf()
-    mapped = root / "cf" / models.fingerprint
-    if not (mapped / "manifest.json").is_file():
-        tmp = save_mapped(models, root / "cf" / f".{models.fingerprint}.{os.getpid()}")
-        try:
-            os.rename(tmp, mapped)
-        except OSError:  # another worker of this host wrote it first
-            shutil.rmtree(tmp, ignore_errors=True)
-    stores.use_built(stores.catalogue(), load_mapped(mapped))
-    return items
+class DiskCardFacts(CardFactSource):
+    """The card facts an item store holds, read per card."""
+
+    def __init__(self, table: DiskItemTable) -> None:
+        self.rows = table.disk_rows
+
+    def get(self, item_id: int) -> CardFacts | None:
+        return self.rows.card_facts(item_id)

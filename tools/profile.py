@@ -10,12 +10,14 @@ from tools.preferences import TASTE, SessionPreferences, has_any
 
 class PreferenceProfile(SessionPreferences):
     """What is known about a person's taste in this session, read-only (the fields are
-    ``tools.preferences``'s), plus how strongly the description leads this ranking."""
+    ``tools.preferences``'s), plus whether a fresh description leads this ranking."""
 
     model_config = ConfigDict(frozen=True)
 
-    description_weight: float = Field(
-        default=1.0, ge=0.0, le=10.0, description="x the vector weight (fresh wish)"
+    fresh_description: bool = Field(
+        default=False,
+        description="the last message described a wish: it leads this turn's ranking (the vector "
+        "weight x RankerWeights.fresh_wish, or .wish_only with nothing liked)",
     )
 
     @model_validator(mode="after")

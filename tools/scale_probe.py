@@ -139,11 +139,8 @@ def knn_items(catalogue: Catalogue, params: CFParams) -> int:
     return int((counts >= params.knn_min_item_ratings).sum())
 
 
-def probe(
-    n_items: int, seed: int, full_up_to: int, sample: int, vector_sample: int, requests: int, heap_mb: int
-) -> dict[str, Any]:
-    """Every figure of one size (see the module docstring)."""
-    baseline = rss_mb()
+def _generated(n_items: int, seed: int) -> tuple[Catalogue, dict[str, Any]]:
+    """The synthetic catalogue of one size and the figures that describe it."""
     started = time.perf_counter()
     catalogue = synthetic_catalogue(n_items, seed)
     out: dict[str, Any] = {
@@ -154,6 +151,15 @@ def probe(
         "users": int(catalogue.ratings["user_id"].nunique()),
         "facts": len(catalogue.facts),
     }
+    return catalogue, out
+
+
+def probe(
+    n_items: int, seed: int, full_up_to: int, sample: int, vector_sample: int, requests: int, heap_mb: int
+) -> dict[str, Any]:
+    """Every figure of one size (see the module docstring)."""
+    baseline = rss_mb()
+    catalogue, out = _generated(n_items, seed)
     params = cf_params()
     measured = n_items <= full_up_to
     worker = build_worker(catalogue, params, train=measured, baseline=baseline)
@@ -166,7 +172,7 @@ def probe(
     out["ranker"] = time_ranker(worker, n=requests, seed=seed)
     with tempfile.TemporaryDirectory(prefix="parley-scale-disk-") as tmp:  # the same requests
         reqs = profiles(worker, requests + 3, seed)
-        out["disk"] = disk_figures(worker.items, worker.models, reqs, Path(tmp), compare=True)
+        out["disk"] = disk_figures(catalogue, worker.items, worker.models, reqs, Path(tmp), compare=True)
     liked = [list(p.liked_items) for p in profiles(worker, 30, seed + 1)]
     cf_real_mb = model_mb(worker.models)
     knn_full = knn_items(catalogue, params)
@@ -200,24 +206,16 @@ def probe(
 def probe_on_disk(n_items: int, seed: int, requests: int) -> dict[str, Any]:
     """Only the on-disk worker (``tools.scale_disk``), for a size whose in-memory worker does not
     fit here: the catalogue, the item table and a CF model of the trained shape are built in this
-    process, written to disk, and let go of but the table and model (the in-memory comparison)."""
-    started = time.perf_counter()
-    catalogue = synthetic_catalogue(n_items, seed)
-    out: dict[str, Any] = {
-        "items": n_items,
-        "seed": seed,
-        "generate_s": round(time.perf_counter() - started, 2),
-    }
-    out |= {"ratings": len(catalogue.ratings), "users": int(catalogue.ratings["user_id"].nunique())}
-    out |= {"facts": len(catalogue.facts), "disk_only": True}
+    process and written to disk (the table and model also rank the in-memory comparison)."""
+    catalogue, out = _generated(n_items, seed)
+    out["disk_only"] = True
     models = trained_shape_model(catalogue, cf_params())
     reqs = request_profiles(models, catalogue, requests + 3, seed)
     started = time.perf_counter()
     table = ItemTable.from_catalogue(catalogue)
     out["item_table_s"] = round(time.perf_counter() - started, 2)
-    del catalogue
     with tempfile.TemporaryDirectory(prefix="parley-scale-disk-") as tmp:
-        out["disk"] = disk_figures(table, models, reqs, Path(tmp), compare=True)
+        out["disk"] = disk_figures(catalogue, table, models, reqs, Path(tmp), compare=True)
     out["cf"] = {"mb": model_mb(models), "mb_how": COMPUTED}
     out["peak_rss_mb"] = _peak_rss_mb()
     return out

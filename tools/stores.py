@@ -17,13 +17,14 @@ from retrieval.catalogue import load_catalogue
 from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import CFModels
 from retrieval.cf.training import CFParams
-from retrieval.errors import ParleyError
+from retrieval.errors import ParleyError, StoreUnavailableError
 from retrieval.graph import EmbeddedGraphServer, GraphStore
 from retrieval.vectors import VectorStore
 from tools.artifacts import Release, load_models, published
 
 log = logging.getLogger(__name__)
 SHIPPED_EMBEDDINGS = "embeddings"  # data/<this>: precomputed vectors for the bundled catalogue
+ITEMS = "items"  # <state_dir>/<this> or <published version>/<this>: the files of tools.on_disk
 
 
 class StoreConfig(BaseModel):
@@ -70,11 +71,13 @@ class StoreConfig(BaseModel):
     items_in_memory_max: int = Field(
         default=100_000,
         ge=0,
-        description="largest catalogue (items) whose item table and CF arrays each worker holds in "
-        "memory; a bigger one keeps the item table in a SQLite file (`<state_dir>/items/items.sqlite3`, "
-        "rows read per request through an LRU cache of PARLEY_ITEMS_CACHE_ROWS) and memory-maps the CF "
-        "arrays (`<state_dir>/items/cf/`, pages shared by a host's workers), with the same rankings "
-        "(`parley bench scale` measures both); 0 = always on disk",
+        description="largest catalogue (items) whose item table, entity names, card facts and CF "
+        "arrays each worker holds in memory; for a bigger one `parley ingest` (or the first worker) "
+        "writes them under `<state_dir>/items/`: the item table and card facts in a SQLite file (rows "
+        "read per request through an LRU cache of PARLEY_ITEMS_CACHE_ROWS), the names in another, the CF "
+        "arrays memory-mapped (pages shared by a host's workers); a worker whose catalogue files match "
+        "opens them without loading the catalogue, with the same rankings (`parley bench scale` "
+        "measures both); 0 = always on disk",
     )
     items_cache_rows: int = Field(
         default=20_000, ge=1, description="item rows an on-disk item table keeps in memory (LRU)"
@@ -247,6 +250,18 @@ class Stores:
     def cf_params(self) -> CFParams:
         return self.config.cf_params()
 
+    def items_dir(self) -> Path:
+        """Where the files of a worker over a big catalogue are (``tools.on_disk``): in the published
+        version when ``parley ingest`` wrote them there (every host reads the same), else
+        <state_dir>/items (this host's)."""
+        try:
+            release = self.release()
+        except StoreUnavailableError:  # nothing published: the cf check says so
+            release = None
+        if release is not None and (release.directory / ITEMS).is_dir():
+            return release.directory / ITEMS
+        return self.config.state_dir / ITEMS
+
     # -- catalogue -----------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
         if self._catalogue is None:
@@ -257,6 +272,12 @@ class Stores:
         """Keep what an ingest just built (no reload from disk)."""
         self._catalogue = catalogue
         self._cf = cf
+
+    def use_models(self, cf: CFModels) -> None:
+        """Hand out ``cf`` (the memory-mapped model of a worker over files, ``tools.on_disk``) and let
+        the catalogue go: such a worker loads it again only when asked (``parley doctor``, evaluation)."""
+        self._cf = cf
+        self._catalogue = None
 
     def without_users(self, user_ids: set[int]) -> Stores:
         """Stores sharing this one's graph and vectors whose catalogue ratings leave out

@@ -13,8 +13,8 @@ import re
 from pydantic import BaseModel, Field
 
 from bot.types import Recommendation
+from tools.card_facts import CardFacts, CardFactSource
 from tools.linking import GENRE_SYNONYMS, fold
-from tools.stores import Stores
 
 CAST_ON_CARD = 3
 OVERVIEW_SENTENCES = 1  # the premise; a second sentence cost ~30 prompt tokens per item
@@ -76,20 +76,15 @@ def first_sentences(text: str, n: int = OVERVIEW_SENTENCES, limit: int = OVERVIE
 
 
 class CardBuilder:
-    """Builds fact cards from the catalogue (facts grouped once; cast in billing order)."""
+    """Builds fact cards from the toolbox's card facts (cast in billing order)."""
 
-    def __init__(self, stores: Stores) -> None:
-        catalogue = stores.catalogue()
-        self.items = catalogue.items
-        self.facts: dict[int, dict[str, list[str]]] = {}
-        for fact in catalogue.facts:
-            by_relation = self.facts.setdefault(fact.item_id, {})
-            by_relation.setdefault(fact.relation, []).append(fact.value)
+    def __init__(self, facts: CardFactSource) -> None:
+        self.facts = facts
 
     def card(self, recommendation: Recommendation, wish: str = "") -> FactCard:
-        item = self.items.get(recommendation.item_id)
-        facts = self.facts.get(recommendation.item_id, {})
-        overview = first_sentences(item.overview) if item is not None else ""
+        found = self.facts.get(recommendation.item_id) or CardFacts()
+        facts = found.facts
+        overview = first_sentences(found.overview) if found.overview else ""
         reasons = list(dict.fromkeys(r.text for r in recommendation.reasons))[:REASONS_ON_CARD]
         return FactCard(
             item_id=recommendation.item_id,

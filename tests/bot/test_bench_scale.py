@@ -59,4 +59,6 @@ def test_the_growth_curve_prints_every_figure(tmp_path: Path, capsys: pytest.Cap
     assert 0 < p50 <= p95 < 5000
     disk = next(line for line in lines if line.startswith("  on disk"))
     assert "same top 5 for every request: yes" in disk and "file-backed pages" in disk
+    # and what else a turn reads from files: the names it links, the facts of its cards
+    assert "entity names in SQLite" in disk and "linking a message p50/p95" in disk
     assert "- on disk (PARLEY_ITEMS_IN_MEMORY_MAX" in out

@@ -12,8 +12,9 @@ def _path(kind: str, key: str, source: int, text: str) -> Evidence:
     return Evidence(source="kg", kind=kind, summary=text, facts={"source": source, "nodes": nodes})
 
 
-def _row(kind: str, key: str, via: list[int], text: str) -> Evidence:
-    return Evidence(source="kg", kind=kind, summary=text, facts={"key": key, "name": key, "via": via})
+def _row(kind: str, key: str, via: list[int], text: str, name: str | None = None) -> Evidence:
+    facts = {"key": key, "name": name or key, "via": via}
+    return Evidence(source="kg", kind=kind, summary=text, facts=facts)
 
 
 def test_each_shared_entity_is_told_once_by_the_reason_naming_most_films() -> None:
@@ -39,3 +40,25 @@ def test_bookkeeping_keywords_are_left_out() -> None:
     original = _path("shared_keyword", "original", 6, "shares the keyword 'original' with Heat")
     heist = _row("shared_keyword", "heist", [6], "shares the keyword 'heist' with Heat")
     assert shown_evidence([stinger, original, heist]) == [heist]
+
+
+def test_the_rule_judges_the_name_a_reason_quotes_not_the_graph_key() -> None:
+    """The full ReDial replay (2026-12-02) counted 20 filler reasons: the graph keys
+    'oscar best animated feature' and 'middle earth tolkien' pass the rule, the names the reasons
+    quote ('oscar (best animated feature)') do not (symbols), and the harness judges the quote."""
+    text = "shares the keyword 'oscar (best animated feature)' with Finding Dory"
+    row = _row(
+        "shared_keyword", "oscar best animated feature", [157296], text, "oscar (best animated feature)"
+    )
+    nodes = [
+        {"id": 157296, "name": "Finding Dory"},
+        {"id": "middle earth tolkien", "name": "middle-earth (tolkien)"},
+    ]
+    path = Evidence(
+        source="kg",
+        kind="shared_keyword",
+        summary="shares the keyword 'middle-earth (tolkien)' with Finding Dory",
+        facts={"source": 157296, "nodes": [*nodes, {"id": 118696, "name": "The Hobbit"}]},
+    )
+    heist = _row("shared_keyword", "heist", [6], "shares the keyword 'heist' with Heat")
+    assert shown_evidence([row, path, heist]) == [heist]

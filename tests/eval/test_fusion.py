@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.recommender import Recommender
 from eval.beyond import BeyondAccuracy
 from eval.fusion import baselines, markdown, score_cases
-from eval.replay import RankerTable, rank_cases
+from eval.replay import K, RankerTable, rank_cases
 from eval.tune import gather_cases
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "dev"
@@ -36,6 +36,21 @@ def test_the_fusions_and_every_baseline_are_scored_from_the_same_lists(
 
     figures = beyond["redial"].by_ranker()
     assert set(figures) == set(names)
+    # exactly what the beyond-accuracy tracker gives for the replay's whole ranked lists
+    expected = BeyondAccuracy.of(evaluation)
+    for item in items:
+        known = bool(item.state.liked_items)
+        for name in names:
+            if name == "rrf":  # the whole fused ranker under RRF
+                recs = evaluation.fuse(item.state, item.gathered, K, "fused", explain=False, fusion=None)
+            else:
+                recs = evaluation.fuse(item.state, item.gathered, K, name)
+            expected.add(name, [r.item_id for r in recs], known)
+    assert figures == expected.by_ranker()
+    for name in names:  # lists long enough to tell one cut short apart
+        assert any(len(ranked) > 1 for ranked, _ in expected.lists[name]), name
+    assert any(known for _, known in expected.lists["rrf"])  # taste known in some cases
+    assert not all(known for _, known in expected.lists["rrf"])  # and not in others
     for name in names:
         assert 0 < figures[name]["n_cases"] <= len(items)
         assert 0.0 < figures[name]["catalogue_coverage"] <= 1.0

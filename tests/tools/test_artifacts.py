@@ -19,13 +19,19 @@ from tests.fixtures.vectors import SHIPPED_EMBEDDINGS
 from tools.artifacts import CURRENT, published
 from tools.errors import StoreUnavailableError
 from tools.ingest import ingest
+from tools.on_disk import read_manifest
 from tools.stores import StoreConfig, Stores
 
 FAST = {"cf_svd_factors": 20, "cf_svd_epochs": 10}
 
 
-def _stores(data: Path, state: Path, shared: Path, graph: GraphStore, vectors: VectorStore) -> Stores:
-    stores = Stores(StoreConfig(data_dir=data, state_dir=state, artifacts_dir=shared, **FAST))
+def _stores(
+    data: Path, state: Path, shared: Path, graph: GraphStore, vectors: VectorStore, items_in_memory: int = 100_000
+) -> Stores:
+    config = StoreConfig(
+        data_dir=data, state_dir=state, artifacts_dir=shared, items_in_memory_max=items_in_memory, **FAST
+    )
+    stores = Stores(config)
     stores._graph, stores._vectors = graph, vectors  # the remote graph and vectors every worker reads
     return stores
 
@@ -49,8 +55,13 @@ def test_ingest_publishes_and_a_second_worker_loads_it_without_training(
         tmp_path / "chroma", "items", cache_dir=tmp_path / "cache", seed_cache_dirs=[SHIPPED_EMBEDDINGS]
     )
     lines: list[str] = []
-    builder = _stores(data, tmp_path / "ingest-state", shared, scratch_graph, vectors)
+    # a catalogue over items_in_memory_max: ingest also writes the files its workers read (tools.on_disk)
+    builder = _stores(data, tmp_path / "ingest-state", shared, scratch_graph, vectors, items_in_memory=10)
     report = ingest(builder, log=lines.append)
+    manifest = read_manifest(Path(report.details["on_disk"]))
+    assert manifest is not None and manifest.catalogue == catalogue_fingerprint(data)
+    assert manifest.items == report.items and manifest.ratings == builder.cf().fingerprint
+    assert Path(report.details["on_disk"]) == published(shared).directory / "items"  # shared by every host
 
     release = published(shared)
     assert report.details["published"] == release.version
@@ -75,6 +86,7 @@ def test_ingest_publishes_and_a_second_worker_loads_it_without_training(
     assert models.fingerprint == release.ratings
     assert worker.release() == release
     assert not (worker_state / "cf").exists()  # nothing of its own read or written
+    assert worker.items_dir() == release.directory / "items"  # a worker over it reads those files
     assert models.predict_user(*_a_rating(builder)) == pytest.approx(
         builder.cf().predict_user(*_a_rating(builder))
     )

@@ -76,7 +76,7 @@ def test_the_model_reorders_and_the_hard_constraints_still_hold(tmp_path: Path) 
     # a wish in words alone, or a fresh description leading the turn: RRF ranks
     for words_only in (
         PreferenceProfile(description="a slow film set in Tokyo"),
-        PreferenceProfile(liked_items=(1,), description="a slow film", description_weight=2.0),
+        PreferenceProfile(liked_items=(1,), description="a slow film", fresh_description=True),
     ):
         assert [r.item_id for r in learned.rank(words_only, k=3, diversify=False).items] == [10, 11, 12]
     for r in top:  # reasons only from the sources that proposed the item

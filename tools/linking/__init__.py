@@ -3,7 +3,12 @@ normalisation, vocabularies and the index built from the graph.
 """
 
 from tools.linking.extended import ExtendedTitles, OutsideFilm, OutsideMention
-from tools.linking.kg_index import index_from_catalogue, index_from_graph
+from tools.linking.kg_index import (
+    index_from_catalogue,
+    index_from_graph,
+    names_from_catalogue,
+    names_from_graph,
+)
 from tools.linking.lexicon import COMMON_WORDS, GENRE_SYNONYMS
 from tools.linking.linker import EntityCandidate, EntityIndex, EntityKind, EntityMention
 from tools.linking.normalize import fold, primary_key
@@ -21,5 +26,7 @@ __all__ = [
     "fold",
     "index_from_catalogue",
     "index_from_graph",
+    "names_from_catalogue",
+    "names_from_graph",
     "primary_key",
 ]

@@ -7,7 +7,8 @@ from collections import Counter
 
 from retrieval.catalogue_types import Catalogue, entity_key
 from retrieval.graph import GraphStore
-from tools.linking.linker import EntityIndex, EntityRecord
+from tools.linking.linker import EntityIndex
+from tools.linking.names import EntityRecord, MemoryNames
 
 MOVIES = "MATCH (m:Movie) RETURN m.item_id AS id, m.title AS title, m.year AS year"
 PEOPLE = "MATCH (p:Person)-[r]->(m:Movie) RETURN p.key AS key, p.name AS name, count(r) AS n"
@@ -17,6 +18,16 @@ MAX_ROWS = 500_000
 
 
 def index_from_graph(graph: GraphStore, popularity: dict[int, int]) -> EntityIndex:
+    return EntityIndex(names_from_graph(graph, popularity))
+
+
+def index_from_catalogue(catalogue: Catalogue) -> EntityIndex:
+    """FALLBACK when the graph is down: the same names, read from the validated catalogue."""
+    return EntityIndex(names_from_catalogue(catalogue))
+
+
+def names_from_graph(graph: GraphStore, popularity: dict[int, int]) -> MemoryNames:
+    """Every linkable name the graph holds (items with their ratings count as popularity)."""
     records = [
         EntityRecord(
             kind="item",
@@ -40,11 +51,11 @@ def index_from_graph(graph: GraphStore, popularity: dict[int, int]) -> EntityInd
         for r in graph.run_read(KEYWORDS, max_rows=MAX_ROWS)
         if int(r["n"]) >= 2
     ]
-    return EntityIndex(records)
+    return MemoryNames(records)
 
 
-def index_from_catalogue(catalogue: Catalogue) -> EntityIndex:
-    """FALLBACK when the graph is down: the same names, read from the validated catalogue."""
+def names_from_catalogue(catalogue: Catalogue) -> MemoryNames:
+    """The names of ``names_from_graph``, read from the catalogue files."""
     popularity = catalogue.ratings["item_id"].value_counts().to_dict()
     records = [
         EntityRecord(
@@ -74,4 +85,4 @@ def index_from_catalogue(catalogue: Catalogue) -> EntityIndex:
         if c >= 2
     ]
     unique = {(r.kind, r.entity_id): r for r in records}
-    return EntityIndex(unique.values())
+    return MemoryNames(unique.values())

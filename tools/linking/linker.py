@@ -9,18 +9,15 @@ An ambiguous mention returns its candidates ranked (confidence, then popularity)
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
-from tools.linking.lexicon import COMMON_WORDS, GENRE_SYNONYMS
-from tools.linking.normalize import fold, primary_key, strip_year, title_variants
+from tools.linking.lexicon import COMMON_WORDS
+from tools.linking.names import EntityKind, EntityRecord, MatchKind, MemoryNames, Names
+from tools.linking.normalize import fold, strip_year
 
-EntityKind = Literal["item", "person", "genre", "keyword"]
-MatchKind = Literal["exact", "alias", "fuzzy", "partial"]
 AMBIGUITY_MARGIN = 0.05
 FUZZY_CUTOFF = 84.0
 MAX_SPAN_TOKENS = 8
@@ -28,18 +25,6 @@ MAX_SPAN_TOKENS = 8
 # of capitalised words would otherwise take tens of seconds to link
 MAX_FUZZY_LOOKUPS = 64
 SINGLE_WORD_MIN_POPULARITY = 5  # an unquoted one-word title must be a film people actually rate
-
-
-class EntityRecord(BaseModel):
-    """A linkable entity as the graph knows it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: EntityKind
-    entity_id: str  # item_id as text for items; the graph key for the others
-    name: str
-    year: int | None = None
-    popularity: int = 0
 
 
 class EntityCandidate(BaseModel):
@@ -91,47 +76,21 @@ def _is_ambiguous(candidates: list[EntityCandidate]) -> bool:
 
 
 class EntityIndex:
-    """In-memory index of every linkable name."""
+    """Links names to entities: the rules here, the names in ``names`` (memory or a SQLite file)."""
 
-    def __init__(self, records: Iterable[EntityRecord]) -> None:
-        self._records: dict[tuple[str, str], EntityRecord] = {}
-        self._titles: dict[str, list[tuple[EntityRecord, MatchKind]]] = defaultdict(list)
-        self._people: dict[str, list[EntityRecord]] = defaultdict(list)
-        self._surnames: dict[str, list[EntityRecord]] = defaultdict(list)
-        self._genres: dict[str, list[EntityRecord]] = defaultdict(list)
-        self._keywords: dict[str, list[EntityRecord]] = defaultdict(list)
-        for record in records:
-            self._add(record)
-        for phrase, genres in GENRE_SYNONYMS.items():
-            for genre in genres:
-                for rec in self._genres.get(fold(genre), []):
-                    if rec not in self._genres[phrase]:
-                        self._genres[phrase].append(rec)
-        self._title_keys = list(self._titles)
-        self._person_keys = list(self._people)
+    def __init__(self, names: Names) -> None:
+        self.names = names
 
-    def _add(self, record: EntityRecord) -> None:
-        self._records[(record.kind, record.entity_id)] = record
-        if record.kind == "item":
-            primary = primary_key(record.name)
-            for key in title_variants(record.name):
-                self._titles[key].append((record, "exact" if key == primary else "alias"))
-        elif record.kind == "person":
-            key = fold(record.name)
-            self._people[key].append(record)
-            parts = key.split()
-            if len(parts) > 1 and len(parts[-1]) > 2:
-                self._surnames[parts[-1]].append(record)
-        elif record.kind == "genre":
-            self._genres[fold(record.name)].append(record)
-        else:
-            self._keywords[fold(record.name)].append(record)
+    @classmethod
+    def of(cls, records: Iterable[EntityRecord]) -> EntityIndex:
+        """An index over ``records`` held in memory."""
+        return cls(MemoryNames(records))
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self.names)
 
     def record(self, kind: EntityKind, entity_id: str) -> EntityRecord | None:
-        return self._records.get((kind, entity_id))
+        return self.names.record(kind, entity_id)
 
     # ---- explicit mention -------------------------------------------------------------------------
     def link(
@@ -149,9 +108,9 @@ class EntityIndex:
         if "person" in wanted:
             found += self._person_candidates(key, fuzzy=True)
         if "genre" in wanted:
-            found += [self._cand(r, 1.0, "exact") for r in self._genres.get(key, [])]
+            found += [self._cand(r, 1.0, "exact") for r in self.names.genres(key)]
         if "keyword" in wanted:
-            found += [self._cand(r, 0.97, "exact") for r in self._keywords.get(key, [])]
+            found += [self._cand(r, 0.97, "exact") for r in self.names.keywords(key)]
         return _rank(found, limit)
 
     def _cand(self, record: EntityRecord, confidence: float, match: MatchKind) -> EntityCandidate:
@@ -168,18 +127,16 @@ class EntityIndex:
     def _title_candidates(self, key: str, year: int | None, fuzzy: bool) -> list[EntityCandidate]:
         found = [
             self._cand(rec, 1.0 if match == "exact" else 0.96, match)
-            for rec, match in self._titles.get(key, [])
+            for rec, match in self.names.titles(key)
         ]
         if not found and fuzzy and len(key) >= 4:
-            for match_key, score, _ in process.extract(
-                key, self._title_keys, scorer=fuzz.WRatio, limit=12, score_cutoff=FUZZY_CUTOFF
-            ):
+            for match_key, score in self.names.closest("title", key, fuzz.WRatio, 12, FUZZY_CUTOFF):
                 plain = fuzz.ratio(key, match_key)
                 kind: MatchKind = "fuzzy" if plain >= FUZZY_CUTOFF else "partial"
                 if kind == "partial" and not set(key.split()) <= set(match_key.split()):
                     continue
                 confidence = (plain if kind == "fuzzy" else score * 0.85) / 100.0
-                found += [self._cand(rec, confidence, kind) for rec, _ in self._titles[match_key]]
+                found += [self._cand(rec, confidence, kind) for rec, _ in self.names.titles(match_key)]
         if year is not None:
             same_year = [c for c in found if c.year is not None and abs(c.year - year) <= 1]
             if same_year:
@@ -188,14 +145,12 @@ class EntityIndex:
         return found
 
     def _person_candidates(self, key: str, fuzzy: bool) -> list[EntityCandidate]:
-        found = [self._cand(rec, 1.0, "exact") for rec in self._people.get(key, [])]
+        found = [self._cand(rec, 1.0, "exact") for rec in self.names.people(key)]
         if not found and " " not in key:
-            found = [self._cand(rec, 0.8, "partial") for rec in self._surnames.get(key, [])]
+            found = [self._cand(rec, 0.8, "partial") for rec in self.names.surnames(key)]
         if not found and fuzzy and " " in key and len(key) >= 6:
-            for match_key, score, _ in process.extract(
-                key, self._person_keys, scorer=fuzz.ratio, limit=5, score_cutoff=FUZZY_CUTOFF
-            ):
-                found += [self._cand(rec, score / 100.0, "fuzzy") for rec in self._people[match_key]]
+            for match_key, score in self.names.closest("person", key, fuzz.ratio, 5, FUZZY_CUTOFF):
+                found += [self._cand(rec, score / 100.0, "fuzzy") for rec in self.names.people(match_key)]
         return found
 
     # ---- free text --------------------------------------------------------------------------------
@@ -260,8 +215,9 @@ class EntityIndex:
                 ambiguous=_is_ambiguous(ranked),
             )
 
-        if key in self._genres and len(words) <= 3:
-            return build("genre", [self._cand(r, 1.0, "exact") for r in self._genres[key]])
+        genres = self.names.genres(key) if len(words) <= 3 else []
+        if genres:
+            return build("genre", [self._cand(r, 1.0, "exact") for r in genres])
         edges_ok = words[0] not in COMMON_WORDS - {"the", "a", "an"} and words[-1] not in COMMON_WORDS
         title_ok = (bool(content_words) or (capitalised and not sentence_start)) and (
             (capitalised and not (sentence_start and len(words) == 1 and year is None))
@@ -270,13 +226,13 @@ class EntityIndex:
         )
         previous = text[:span_start].split()[-1:] if text[:span_start].split() else [""]
         place_like = previous[0].lower() in {"in", "at", "from", "set", "near", "around"}
-        if title_ok and key in self._titles and not (len(words) == 1 and place_like and not quoted):
+        if title_ok and self.names.titles(key) and not (len(words) == 1 and place_like and not quoted):
             cands = self._title_candidates(key, year, fuzzy=False)
             if len(words) == 1 and not quoted and year is None:
                 cands = [c for c in cands if c.popularity >= SINGLE_WORD_MIN_POPULARITY]
             if cands:
                 return build("item", cands)
-        if len(words) >= 2 and capitalised and key in self._people:
+        if len(words) >= 2 and capitalised and self.names.people(key):
             return build("person", self._person_candidates(key, fuzzy=False))
         fuzzy_ok = budget[0] > 0
         # a word of a longer capitalised name ("The Flibbertigibbet Chronicles") is not a misspelt title
@@ -294,20 +250,20 @@ class EntityIndex:
             and not (len(words) == 1 and in_longer_name)
         ):
             budget[0] -= 1
-            match = process.extractOne(key, self._title_keys, scorer=fuzz.ratio, score_cutoff=88.0)
-            if match is not None:
-                cands = [self._cand(rec, match[1] / 100.0, "fuzzy") for rec, _ in self._titles[match[0]]]
-                return build("item", self._title_candidates(match[0], year, fuzzy=False) and cands)
+            for match_key, score in self.names.closest("title", key, fuzz.ratio, 1, 88.0):
+                cands = [self._cand(rec, score / 100.0, "fuzzy") for rec, _ in self.names.titles(match_key)]
+                return build("item", self._title_candidates(match_key, year, fuzzy=False) and cands)
         if fuzzy_ok and len(words) >= 2 and capitalised and all(w[:1].isupper() for w in surface.split()):
             budget[0] -= 1
-            match = process.extractOne(key, self._person_keys, scorer=fuzz.ratio, score_cutoff=90.0)
-            if match is not None:
+            for match_key, score in self.names.closest("person", key, fuzz.ratio, 1, 90.0):
                 return build(
-                    "person", [self._cand(r, match[1] / 100.0, "fuzzy") for r in self._people[match[0]]]
+                    "person", [self._cand(r, score / 100.0, "fuzzy") for r in self.names.people(match_key)]
                 )
-        if len(words) == 1 and capitalised and not sentence_start and key in self._surnames and content_words:
-            return build("person", [self._cand(r, 0.8, "partial") for r in self._surnames[key]])
+        surnames = self.names.surnames(key) if len(words) == 1 and capitalised and not sentence_start else []
+        if surnames and content_words:
+            return build("person", [self._cand(r, 0.8, "partial") for r in surnames])
         keyword_ok = bool(content_words) and (len(words) >= 2 or len(key) >= 4)
-        if keyword_ok and key in self._keywords:
-            return build("keyword", [self._cand(r, 0.9, "exact") for r in self._keywords[key]])
+        keywords = self.names.keywords(key) if keyword_ok else []
+        if keywords:
+            return build("keyword", [self._cand(r, 0.9, "exact") for r in keywords])
         return None

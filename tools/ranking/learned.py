@@ -91,7 +91,7 @@ class LearnedFusion:
         leading the turn. It was trained on corpus replays, where taste comes mostly from named
         films and the vector source is weak: for a wish in words alone ("a slow, melancholic film
         set in Tokyo") it would fall back on what chats recommend, so RRF ranks those."""
-        return bool(profile.liked_items) and profile.description_weight <= 1.0
+        return bool(profile.liked_items) and not profile.fresh_description
 
     def save(self, data_dir: Path) -> Path:
         path = data_dir / FILE_NAME

@@ -277,7 +277,7 @@ class Ranker:
         w = self.weights
         # what people recommend in chats only counts in full for items that fit this person's taste
         chat_share = 1.0 if profile.is_empty or TASTE_SOURCES & by_source.keys() else w.chat_alone
-        shares = dict.fromkeys(CF_SOURCES, cf_scale) | {"vector": profile.description_weight}
+        shares = dict.fromkeys(CF_SOURCES, cf_scale) | {"vector": w.description_weight(profile)}
         shares["chat"] = chat_share
         score = sum(
             w.weight(name) * shares.get(name, 1.0) / (w.rrf_k + rank) for name, rank in by_source.items()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from tools.profile import PreferenceProfile
 
 
 class RankerWeights(BaseModel):
@@ -23,11 +28,12 @@ class RankerWeights(BaseModel):
 
     Not the search's choices: ``vector`` (the search sets it to 0, +0.002 R@10: ReDial rewards what
     chat users recommend, while a person describing a wish needs the vector source, whose weight is
-    multiplied by ``description_weight``), ``popularity``/``trending`` (a catalogue without chat
-    data needs a popularity order), ``mmr_lambda`` 0.7 (1.0, no diversity, +0.001) and ``chat_alone``
-    0.25 (1.0, no gate, +0.002): without the gate a person who loved Heat and Collateral was offered
-    "It" (2017) and "Avengers: Infinity War" on chat popularity alone. A weight of 0 switches a
-    source off (it is not asked). ``PARLEY_RANKER_WEIGHTS`` overrides any of them."""
+    multiplied by ``fresh_wish`` or ``wish_only`` on a turn whose message described a wish),
+    ``popularity``/``trending`` (a catalogue without chat data needs a popularity order),
+    ``mmr_lambda`` 0.7 (1.0, no diversity, +0.001) and ``chat_alone`` 0.25 (1.0, no gate, +0.002):
+    without the gate a person who loved Heat and Collateral was offered "It" (2017) and "Avengers:
+    Infinity War" on chat popularity alone. A weight of 0 switches a source off (it is not asked).
+    ``PARLEY_RANKER_WEIGHTS`` overrides any of them."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -74,6 +80,20 @@ class RankerWeights(BaseModel):
         "at most four of the liked films in 94% of the ReDial cases and 100% of INSPIRED's, and it "
         "ranks a rating history of five favourites below item-KNN alone: R@10 0.04-0.05 against 0.07)",
     )
+    fresh_wish: float = Field(
+        default=3.0,
+        ge=0.0,
+        le=10.0,
+        description='x the vector weight when the last message described a wish ("something '
+        "twisty\") and a liked film or person is known: the wish leads this turn's ranking",
+    )
+    wish_only: float = Field(
+        default=10.0,
+        ge=0.0,
+        le=10.0,
+        description="x the vector weight when the last message described a wish and nothing liked "
+        'is known yet: the wish is all the ranker knows ("a slow film set in Tokyo")',
+    )
     rrf_k: float = 20.0
     mmr_lambda: float = 0.7
     pool: int = Field(default=200, ge=10, le=2000)
@@ -84,3 +104,10 @@ class RankerWeights(BaseModel):
     def cf_scale(self, n_known: int) -> float:
         """The CF sources' weight multiplier for ``n_known`` liked films the CF models know."""
         return 1.0 + self.cf_per_liked * max(0, n_known - 1)
+
+    def description_weight(self, profile: PreferenceProfile) -> float:
+        """The vector source's weight multiplier for ``profile``: 1 unless a fresh wish leads the
+        turn (``fresh_wish``; ``wish_only`` with no liked film or person to go on)."""
+        if not profile.fresh_description:
+            return 1.0
+        return self.fresh_wish if profile.liked_items or profile.liked_people else self.wish_only

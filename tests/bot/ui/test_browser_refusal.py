@@ -14,7 +14,7 @@ import pytest
 
 from bot.readiness import Readiness
 from tests.bot.ui.conftest import LiveServer
-from tests.bot.ui.test_browser import ARGS, ARTIFACTS, CHROMIUM, shot
+from tests.bot.ui.test_browser import ARGS, ARTIFACTS, CHROMIUM, send, shot
 from tests.fixtures.artifacts import PublishedWorkerFactory
 
 pytestmark = [
@@ -42,6 +42,21 @@ def refusing_server(published_worker: PublishedWorkerFactory) -> Iterator[tuple[
         server.start()
         try:
             yield server, reason
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def serving_server(published_worker: PublishedWorkerFactory) -> Iterator[LiveServer]:
+    """A live worker over the published catalogue (it answers)."""
+    from bot.ui import build_app
+
+    with published_worker("browser-serving") as worker:
+        assert Readiness(worker.recommender).refusal is None
+        server = LiveServer(lambda: build_app(worker.recommender, worker.settings()))
+        server.start()
+        try:
+            yield server
         finally:
             server.stop()
 
@@ -75,5 +90,40 @@ def test_the_page_of_a_refusing_worker_shows_the_reason_for_as_long_as_it_is_ope
         assert [g for g in GENERIC if g in text] == [] and page.get_by_text("Error", exact=True).count() == 0
         assert page.locator("#parley-input textarea").is_disabled()  # nothing to type into that would fail
         assert page.locator(".p-card:visible").count() == 0  # and no recommendation
+    finally:
+        context.close()
+
+
+def test_a_message_sent_to_a_refusing_worker_shows_its_reason_on_a_page_loaded_elsewhere(
+    chromium: Any, serving_server: LiveServer, refusing_server: tuple[LiveServer, str]
+) -> None:
+    """Behind a round-robin front the page may come from a serving worker and the message go to one
+    over another catalogue: the person reads that worker's reason in the page's error toast (the 409
+    path), not "currently busy", and gets no reply. The front is the browser's own routing here: the
+    page's queue calls go to the refusing worker."""
+    refusing, reason = refusing_server
+    readable = re.compile(re.escape(reason).replace("`", "`?"))
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    routed: list[int] = []
+
+    def to_refusing(route: Any) -> None:
+        response = route.fetch(url=route.request.url.replace(serving_server.url, refusing.url))
+        routed.append(response.status)
+        route.fulfill(response=response)
+
+    try:
+        page = context.new_page()
+        page.goto(f"{serving_server.url}/")
+        page.locator("#parley-input textarea:enabled").wait_for(timeout=SHOWN_MS)  # it serves
+        page.route(re.compile(r".*/gradio_api/queue/join.*"), to_refusing)
+        send(page, "I loved Heat, something similar please")
+        shown = page.get_by_text(readable, exact=False).last
+        shown.wait_for(state="visible", timeout=SHOWN_MS)
+        shot(page, "8-refusal-toast")
+        assert routed and set(routed) == {409}  # the refusing worker answered the message
+        text = page.locator("body").inner_text()
+        assert [g for g in GENERIC if g in text] == []
+        page.wait_for_timeout(2_000)
+        assert page.locator(".p-card:visible").count() == 0  # no reply came from anywhere
     finally:
         context.close()
