@@ -140,12 +140,15 @@ class Toolbox:
         return ratings_fingerprint(self.stores.catalogue().ratings)
 
     def _warm_up(self) -> None:
-        """Load the embedding model now rather than in the first turn that needs it, and read the
-        graph snapshot in the background (a turn that needs it first waits for it)."""
+        """Load the embedding model and the vector filters' metadata now rather than in the first turn
+        that needs them, and read the graph snapshot in the background (a turn that needs it first
+        waits for it)."""
         if self.use_snapshot:
             threading.Thread(target=self._read_graph_snapshot, name="graph-snapshot", daemon=True).start()
         try:
-            self.stores.vectors().embed_query("warm up")
+            vectors = self.stores.vectors()
+            # a filtered query reads the metadata its filters are resolved from (retrieval.vectors.filter)
+            vectors.query(vector=vectors.embed_query("warm up"), k=1, year_min=1)
         except ParleyError as error:
             log.warning("vector store unavailable at start: %s", error)
 

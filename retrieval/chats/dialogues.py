@@ -87,7 +87,7 @@ class ChatDialogues:
                 self.by_item[i].append(d)
         self.norm = {
             d: math.sqrt(
-                sum(self.idf[w] ** 2 for w in self.words.get(d, ()))
+                math.fsum(self.idf[w] ** 2 for w in self.words.get(d, ()))
                 + item_weight**2 * len(self.mentioned.get(d, ()))
             )
             for d in dialogues

@@ -13,6 +13,9 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 
+import numpy as np
+from numpy.typing import NDArray
+
 from retrieval.graph.neighbours import sort_paths, two_hop_paths
 from retrieval.graph.queries import Row, evidence, expanded_types, hub_evidence, normalise_weights
 from retrieval.graph.schema import BY_TYPE, ENTITY_LABELS, HUB_DEGREE, HUB_RELATIONS, MOVIE, REL_TYPES
@@ -67,6 +70,8 @@ class GraphSnapshot:
                     }
                 )
                 self.movies_of[(type_, key)].add(item_id)
+        self._position: dict[int, int] | None = None  # for the hub scores, built on first use
+        self._hub_members: dict[tuple[str, str], NDArray[np.int64]] = {}
 
     @classmethod
     def read(cls, read: Callable[[str], list[Row]], fingerprint: str | None = None) -> GraphSnapshot:
@@ -135,23 +140,62 @@ class GraphSnapshot:
                 if c not in exclude:
                     score[c] += w[type_]
                     hits[c].append((type_, key))
-        hub_score: defaultdict[int, float] = defaultdict(float)
-        for type_, key in seed_hubs:
-            for c in self.movies_of.get((type_, key), ()):
-                if c not in exclude:
-                    hub_score[c] += w[type_]
-        total = {c: s + hub_score.get(c, 0.0) for c, s in score.items()}
+        hub_score, is_hub = self._hub_scores(seed_hubs, w, exclude)
+        position = self._positions()
+        total = {c: s + float(hub_score[position[c]]) for c, s in score.items()}
         chosen = heapq.nsmallest(limit, total, key=lambda c: (-round(total[c], 4), c))
         if len(chosen) < limit:
-            hub_only = {c: s for c, s in hub_score.items() if c not in total}
-            chosen += heapq.nsmallest(
-                limit - len(chosen), hub_only, key=lambda c: (-round(hub_only[c], 4), c)
+            chosen += self._best_hub_only(
+                hub_score, is_hub, [position[c] for c in total], limit - len(chosen)
             )
         found = []
         for c in chosen:
             shared = [evidence(t, k, specific[(t, k)][0], specific[(t, k)][1], w) for t, k in hits.get(c, ())]
             found.append(self._candidate(c, shared, seed_hubs, w))
         return sorted(found, key=lambda c: (-c["score"], c["item_id"]))
+
+    def _positions(self) -> dict[int, int]:
+        """Each movie's position in the hub score arrays (built on first use)."""
+        if self._position is None:
+            self._position = {item_id: n for n, item_id in enumerate(self.titles)}
+        return self._position
+
+    def _hub_scores(
+        self, seed_hubs: Mapping[tuple[str, str], object], w: Mapping[str, float], exclude: set[int]
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        """Each movie's summed weight of the hubs (genres, countries, big entities) it shares with the
+        seeds, added in ``seed_hubs`` order as a loop over the hubs' movies would; whether it shares any
+        (excluded movies share none)."""
+        position = self._positions()
+        score = np.zeros(len(position))
+        linked = np.zeros(len(position), dtype=bool)
+        for type_, key in seed_hubs:
+            at = self._hub_members.get((type_, key))
+            if at is None:
+                members = self.movies_of.get((type_, key), ())
+                at = self._hub_members[(type_, key)] = np.fromiter((position[c] for c in members), np.int64)
+            score[at] += w[type_]
+            linked[at] = True
+        gone = [position[c] for c in exclude if c in position]
+        score[gone], linked[gone] = 0.0, False
+        return score, linked
+
+    def _best_hub_only(
+        self, hub_score: NDArray[np.float64], is_hub: NDArray[np.bool_], scored: list[int], n: int
+    ) -> list[int]:
+        """The ``n`` best movies linked to the seeds by hubs only (not at ``scored`` positions), by
+        score rounded to 4 places, then id: the exact key applied to the movies that can reach them
+        (rounding moves a score by 0.00005 at most)."""
+        keep = is_hub.copy()
+        keep[scored] = False
+        at = np.flatnonzero(keep)
+        if len(at) > n:
+            values = hub_score[at]
+            nth = np.partition(values, len(values) - n)[len(values) - n]  # the n-th largest
+            at = at[values >= nth - 2e-4]
+        ids = list(self.titles)
+        hub_only = {ids[i]: float(hub_score[i]) for i in at}
+        return heapq.nsmallest(n, hub_only, key=lambda c: (-round(hub_only[c], 4), c))
 
     def _candidate(
         self,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,3 +62,16 @@ def build_where(
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def vector_hits(
+    ids: Sequence[str], distances: Sequence[float], texts: Mapping[str, tuple[str, str]], snippet_chars: int
+) -> list[VectorHit]:
+    """The hits of a search's ids and distances, with titles and snippets from ``texts`` (id ->
+    (document, title))."""
+    hits = []
+    for raw_id, distance in zip(ids, distances, strict=True):
+        text_, title = texts.get(raw_id, ("", ""))
+        snippet = text_ if len(text_) <= snippet_chars else text_[: snippet_chars - 1].rstrip() + "…"
+        hits.append(VectorHit(item_id=int(raw_id), distance=float(distance), title=title, snippet=snippet))
+    return hits

@@ -27,7 +27,8 @@ from retrieval.catalogue_types import Catalogue
 from retrieval.errors import StoreUnavailableError
 from retrieval.vectors.documents import catalogue_documents, documents_fingerprint
 from retrieval.vectors.embeddings import EmbeddingCache, MiniLMEmbeddingFunction, content_key
-from retrieval.vectors.query import BuildReport, VectorHit, build_where
+from retrieval.vectors.filter import MetadataFilter
+from retrieval.vectors.query import BuildReport, VectorHit, build_where, vector_hits
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -64,6 +65,7 @@ class VectorStore:
         # id -> (document, title): fetched once per document; cleared when this store writes
         self._texts: dict[str, tuple[str, str]] = {}
         self._item_vectors: dict[str, np.ndarray] = {}
+        self._filter = MetadataFilter()  # a filter resolved to ids in memory: see retrieval.vectors.filter
 
     # ------------------------------------------------------------ constructors
     @classmethod
@@ -122,14 +124,10 @@ class VectorStore:
             )
         except Exception as exc:  # ValueError("Could not connect to a Chroma server...") and friends
             raise StoreUnavailableError("vector", f"cannot reach Chroma at {url}: {exc}", fix) from exc
-        return cls(
-            client,
-            collection,
-            where=url,
-            fix=fix,
-            embedding_function=embedding_function,
-            cache=EmbeddingCache(cache_dir, seed_cache_dirs),
-        )
+        cache = EmbeddingCache(cache_dir, seed_cache_dirs)
+        store = cls(client, collection, where=url, fix=fix, embedding_function=embedding_function, cache=cache)
+        store._filter = MetadataFilter(max_documents=-1)  # the server filters (its where): ids over HTTP
+        return store
 
     @classmethod
     def connect(
@@ -310,39 +308,38 @@ class VectorStore:
             if text is None:
                 raise ValueError("query needs text or a vector")
             vector = self.embed_query(text)
-        where = build_where(
-            year_min=year_min,
-            year_max=year_max,
-            genres_in=genres_in,
-            genres_out=genres_out,
-            exclude_ids=exclude_ids,
-        )
+        filters: dict[str, Any] = {
+            "year_min": year_min,
+            "year_max": year_max,
+            "genres_in": tuple(genres_in),
+            "genres_out": tuple(genres_out),
+            "exclude_ids": tuple(exclude_ids),
+        }
+        where = build_where(**filters)
         col = self._get_collection(create=False)
         with self._guard("query"):
+            table = self._filter.table(col) if where is not None else None
+            ids = None if table is None else table.allowed(**filters)
+            if ids == []:
+                return []
             # distances only: fetching documents and metadata costs ~0.1 ms per result, the search
             # itself a few ms; texts come from the cache below
             result = col.query(
                 query_embeddings=cast(Any, [np.asarray(vector, dtype=np.float32)]),
                 n_results=max(1, k),
-                where=cast(Any, where),
+                where=cast(Any, where if ids is None else None),
+                ids=ids,
                 include=["distances"],
             )
         ids = result["ids"][0]
         distances = (result["distances"] or [[]])[0]
-        texts = self._documents(col, ids)
-        hits = []
-        for raw_id, distance in zip(ids, distances, strict=True):
-            text_, title = texts.get(raw_id, ("", ""))
-            snippet = text_ if len(text_) <= snippet_chars else text_[: snippet_chars - 1].rstrip() + "…"
-            hits.append(
-                VectorHit(item_id=int(raw_id), distance=float(distance), title=title, snippet=snippet)
-            )
-        return hits
+        return vector_hits(ids, distances, self._documents(col, ids), snippet_chars)
 
     def _forget_documents(self) -> None:
         """Drop the cached texts and item vectors (after this store wrote to the collection)."""
         self._texts.clear()
         self._item_vectors.clear()
+        self._filter.clear()
 
     def _documents(self, col: Collection, ids: list[str]) -> dict[str, tuple[str, str]]:
         """(document, title) of some ids, from the cache or fetched once."""

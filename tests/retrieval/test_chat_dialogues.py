@@ -64,3 +64,35 @@ def test_bundled_chat_words_cover_the_bundled_chats() -> None:
     assert all(w == w.lower() and len(w) > 2 for ws in chats.words.values() for w in ws)
     horror = chats.similar(chat_words("I want a scary horror movie"), [])
     assert len(horror) > 20 and all({"scary", "horror"} & set(m.shared_words) for m in horror)
+
+
+NEIGHBOURS = """
+from pathlib import Path
+from retrieval.chats import ChatDialogues, ChatMentions, chat_words
+data = Path("data")
+chats = ChatDialogues.load(data, ChatMentions.load(data).mentioned_in)
+for text in ("a scary horror movie with clowns", "a funny family comedy", "space adventure aliens"):
+    print([(m.dialogue_id, repr(m.similarity)) for m in chats.similar(chat_words(text), [1, 260])][:40])
+print(sorted((d, repr(v)) for d, v in chats.norm.items())[:400])
+"""
+
+
+def test_the_neighbours_are_the_same_in_every_process() -> None:
+    """Workers are separate processes with their own string hash seeds: a sum over a set of words
+    in its iteration order gave each process other last bits of a norm, and so other tie orders."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", NEIGHBOURS],
+            cwd=root,
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    ]
+    assert runs[0] and runs[0] == runs[1] == runs[2]

@@ -3,6 +3,7 @@ constraints, with diversity (fusion weights in ``RankerWeights``, or a learned m
 ``LearnedFusion``).
 """
 
+from tools.ranking.constraints import violates
 from tools.ranking.features import FEATURES, Candidates
 from tools.ranking.learned import LearnedFusion, pool_features, train_fusion
 from tools.ranking.ranker import (
@@ -11,7 +12,6 @@ from tools.ranking.ranker import (
     Gathered,
     Ranker,
     RankResult,
-    violates,
 )
 from tools.ranking.weights import RankerWeights
 

@@ -109,8 +109,8 @@ class LearnedFusion:
         """Every candidate's fused score: the model's for the best ``POOL`` by RRF, below them the
         rest in RRF order."""
         order = rrf_order(candidates)
-        top, features = pool_features(items, profile, candidates)
-        predicted = self.predict(features)
+        top = order[:POOL]  # as ``pool_features``, sorted once
+        predicted = self.predict(feature_matrix(items, profile, candidates, top))
         scores = {item_id: float(s) for item_id, s in zip(top, predicted, strict=True)}
         low = (float(predicted.min()) if len(predicted) else 0.0) - 1.0
         for n, item_id in enumerate(order[POOL:]):

@@ -8,7 +8,7 @@ fused score is
 where ``rank_s(j)`` is 1-based (absent items add nothing) and the weights ``w_s`` come from Settings
 (tuned on the ReDial/INSPIRED development halves); the CF sources' weights grow with the liked films
 the CF models know (``RankerWeights.cf_scale``: five rated favourites are a rating history). Hard
-constraints are applied to every candidate before fusion (never relaxed): catalogue items only, nothing liked/disliked/seen/rejected/already
+constraints (``tools.ranking.constraints``) are applied to every candidate before fusion (never relaxed): catalogue items only, nothing liked/disliked/seen/rejected/already
 recommended, inside the year range, no excluded genre, nothing by a disliked person, inside the
 runtime range (an unknown runtime is outside it), in a wanted language (``tools.languages.speaks``). Diversity is
 maximal marginal relevance over genre/director/keyword overlap and franchise (no five sequels).
@@ -31,9 +31,9 @@ from pydantic import BaseModel, Field
 
 from retrieval.errors import ParleyError
 from tools.base import Evidence
-from tools.item_table import ItemRow, ItemTable
-from tools.languages import speaks
+from tools.item_table import ItemTable
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
+from tools.ranking.constraints import Constraints
 from tools.ranking.features import Candidates, collect, rated_liked
 from tools.ranking.learned import LearnedFusion
 from tools.ranking.weights import RankerWeights
@@ -106,35 +106,6 @@ EVIDENCE_PRIORITY = {
     "chat_recommended": 9,
 }
 ExplainFn = Callable[[PreferenceProfile, list[int]], dict[int, list[Evidence]]]
-
-
-def narrows(profile: PreferenceProfile) -> bool:
-    """A constraint that most of the catalogue fails (a runtime bound, a language): the priors
-    (popularity, trending) then propose from the items that meet it, not only from the most popular."""
-    return profile.runtime_min is not None or profile.runtime_max is not None or bool(profile.languages)
-
-
-def violates(row: ItemRow, profile: PreferenceProfile, excluded: frozenset[int]) -> str | None:
-    """The hard constraint an item breaks for a profile, or None."""
-    if row.item_id in excluded:
-        return "already liked, disliked, seen, rejected or recommended"
-    if profile.year_min is not None and (row.year is None or row.year < profile.year_min):
-        return "before the year range"
-    if profile.year_max is not None and (row.year is None or row.year > profile.year_max):
-        return "after the year range"
-    if row.genres & set(profile.genres_out):
-        return "excluded genre"
-    # an unknown runtime meets no runtime bound: "not too long" keeps only films known to be short
-    if profile.runtime_max is not None and (row.runtime is None or row.runtime > profile.runtime_max):
-        return "longer than the runtime limit, or runtime unknown"
-    if profile.runtime_min is not None and (row.runtime is None or row.runtime < profile.runtime_min):
-        return "shorter than the runtime minimum, or runtime unknown"
-    if profile.languages and not speaks(row.language, row.countries, profile.languages):
-        return "not in a wanted language"
-    disliked = set(profile.disliked_people)
-    if disliked and (row.directors & disliked or row.cast & disliked):
-        return "by a disliked person"
-    return None
 
 
 class Ranker:
@@ -262,36 +233,48 @@ class Ranker:
         self, profile: PreferenceProfile, found_by_source: dict[str, list[ScoredItem]]
     ) -> tuple[Candidates, dict[int, list[Evidence]], dict[str, int]]:
         """Hard constraints over every list: (candidates, their evidence, kept items by source)."""
-        excluded = profile.excluded_items
+        constraints = Constraints(profile, profile.excluded_items)
 
         def ok(item_id: int) -> bool:
             row = self.items.get(item_id)
-            return row is not None and violates(row, profile, excluded) is None
+            return row is not None and constraints.violation(row) is None
 
         cf_scale = self.weights.cf_scale(rated_liked(self.items, profile))
-        return collect(found_by_source, ok, lambda item_id, by: self._fuse(item_id, by, profile, cf_scale))
+        return collect(found_by_source, ok, self._fusion_score(profile, found_by_source, cf_scale))
 
-    def _fuse(
-        self, item_id: int, by_source: dict[str, int], profile: PreferenceProfile, cf_scale: float = 1.0
-    ) -> float:
+    def _fusion_score(
+        self, profile: PreferenceProfile, found_by_source: dict[str, list[ScoredItem]], cf_scale: float
+    ) -> Callable[[int, dict[str, int]], float]:
+        """The RRF score of an item (its ranks by source) for this profile, with what it needs of the
+        profile and the weights read once (the same sums, in the same order, for every candidate)."""
         w = self.weights
-        # what people recommend in chats only counts in full for items that fit this person's taste
-        chat_share = 1.0 if profile.is_empty or TASTE_SOURCES & by_source.keys() else w.chat_alone
+        weight = {name: w.weight(name) for name in found_by_source}
         shares = dict.fromkeys(CF_SOURCES, cf_scale) | {"vector": w.description_weight(profile)}
-        shares["chat"] = chat_share
-        score = sum(
-            w.weight(name) * shares.get(name, 1.0) / (w.rrf_k + rank) for name, rank in by_source.items()
+        # what people recommend in chats only counts in full for items that fit this person's taste
+        full, alone = shares | {"chat": 1.0}, shares | {"chat": w.chat_alone}
+        empty, rows, rrf_k = profile.is_empty, self.items.rows, w.rrf_k
+        people, wanted, outside = (
+            frozenset(profile.liked_people),
+            frozenset(profile.genres_in),
+            frozenset(profile.outside_genres),
         )
-        row = self.items.rows[item_id]
-        if profile.liked_people and (row.directors | row.cast) & set(profile.liked_people):
-            score += w.person
-        if profile.genres_in:
-            score += w.genre * len(row.genres & set(profile.genres_in)) / len(profile.genres_in)
-        if profile.outside_genres:  # the genres of liked films beyond the catalogue, weakly
-            score += (
-                w.outside_genre * len(row.genres & set(profile.outside_genres)) / len(profile.outside_genres)
+        n_wanted, n_outside = len(profile.genres_in), len(profile.outside_genres)
+
+        def score_of(item_id: int, by_source: dict[str, int]) -> float:
+            share = full if empty or not TASTE_SOURCES.isdisjoint(by_source) else alone
+            score = sum(
+                weight[name] * share.get(name, 1.0) / (rrf_k + rank) for name, rank in by_source.items()
             )
-        return score
+            row = rows[item_id]
+            if people and not (people.isdisjoint(row.directors) and people.isdisjoint(row.cast)):
+                score += w.person
+            if wanted:
+                score += w.genre * len(row.genres & wanted) / n_wanted
+            if outside:  # the genres of liked films beyond the catalogue, weakly
+                score += w.outside_genre * len(row.genres & outside) / n_outside
+            return score
+
+        return score_of
 
     def _genre_first(self, order: list[int], profile: PreferenceProfile, k: int) -> list[int]:
         """Asked-for genres decide when they can: with at least ``k`` candidates in one of them,

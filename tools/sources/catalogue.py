@@ -17,7 +17,7 @@ from tools.item_table import ItemTable
 from tools.kg_lookup import neighbour_evidence
 from tools.moods import wish_query, wish_terms
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
-from tools.ranking.ranker import narrows, violates
+from tools.ranking.constraints import narrows, violates
 from tools.reason_words import FILLER_WORDS, ReasonWords
 from tools.scorers.base import ItemScorer, ScoredItem
 
