@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from tools.artifacts import published
 from tools.errors import StoreUnavailableError
-from tools.ingest import catalogue_fingerprint  # what `parley ingest` records
 
 if TYPE_CHECKING:
     from bot.recommender import Recommender
@@ -67,10 +66,8 @@ class Readiness:
     def __init__(self, recommender: Recommender) -> None:
         self.recommender = recommender
         stores = recommender.toolbox.stores
-        try:
-            self.local_fingerprint: str | None = catalogue_fingerprint(stores.config.data_dir)
-        except Exception:  # no catalogue files here (stores handed over in memory): nothing to compare
-            self.local_fingerprint = None
+        # the toolbox read it at start (None: no catalogue files here, stores handed over in memory)
+        self.local_fingerprint = recommender.toolbox.fingerprint
         self.ratings_fingerprint = recommender.toolbox.ratings_fingerprint()
         try:  # the published version this worker loaded (None: not shared)
             self.release = stores.release()

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.catalogue import catalogue_fingerprint
-from retrieval.catalogue_types import Catalogue
 from retrieval.cf.models import ratings_fingerprint
 from retrieval.chats import ChatDialogues, ChatMentions
 from retrieval.errors import ParleyError
@@ -22,8 +21,7 @@ from tools.cf_score import CfScore
 from tools.cf_view import CFModelView
 from tools.item_table import ItemTable
 from tools.kg_lookup import KgLookup, path_evidence
-from tools.linking import EntityIndex, ExtendedTitles, names_from_catalogue, names_from_graph
-from tools.linking.names import MemoryNames
+from tools.linking import EntityIndex, ExtendedTitles, linkable_names
 from tools.on_disk import OnDisk, open_on_disk, write_on_disk
 from tools.profile import PreferenceProfile
 from tools.ranking import CandidateSource, LearnedFusion, Ranker, RankerWeights
@@ -52,6 +50,7 @@ class Toolbox:
         self.stores = stores
         self.items: ItemTable
         self.index: EntityIndex
+        self.fingerprint: str | None  # the catalogue files' (None: a catalogue handed over in memory)
         self._card_facts: CatalogueCardFacts | None = None
         # a catalogue too big for every worker to hold its item table, CF arrays, names and card
         # facts: read from the files ingest wrote (tools.on_disk; Stores.items_dir says where)
@@ -92,12 +91,13 @@ class Toolbox:
         is over the limit (written first when missing), else in memory. The files, or None."""
         config = self.stores.config
         root = self.stores.items_dir()
-        fingerprint = _fingerprint(config.data_dir)
+        self.fingerprint = _fingerprint(config.data_dir)
+        fingerprint = self.fingerprint
         found = open_on_disk(root, fingerprint, config.items_cache_rows) if fingerprint else None
         if found is None or found.manifest.items <= config.items_in_memory_max:
             catalogue = self.stores.catalogue()
             self.items = ItemTable.from_catalogue(catalogue)
-            names = self._names(catalogue)
+            names = linkable_names(self.stores.graph, self.items, catalogue)
             if len(self.items.rows) <= config.items_in_memory_max:
                 self.index = EntityIndex(names)
                 return None
@@ -108,14 +108,6 @@ class Toolbox:
         self.items, self.index = found.items, EntityIndex(found.names)
         self.stores.use_models(found.cf)
         return found
-
-    def _names(self, catalogue: Catalogue) -> MemoryNames:
-        popularity = {row.item_id: row.popularity for row in self.items.rows.values()}
-        try:
-            return names_from_graph(self.stores.graph(), popularity)
-        except ParleyError as error:  # FALLBACK: the graph is down; the catalogue has the same names
-            log.warning("graph unavailable, entity index built from the catalogue: %s", error)
-            return names_from_catalogue(catalogue)
 
     @property
     def card_facts(self) -> CardFactSource:

@@ -22,7 +22,7 @@ from retrieval.cf.models import CFModels, ratings_fingerprint
 from retrieval.errors import StoreUnavailableError
 from tools.artifacts import publish, published, vectors_fingerprint
 from tools.item_table import ItemTable
-from tools.linking import names_from_graph
+from tools.linking import linkable_names
 from tools.on_disk import write_on_disk
 from tools.stores import ITEMS, Stores
 
@@ -131,8 +131,7 @@ def write_worker_files(
     ``items_in_memory_max``, under ``root`` (the published version's, or <state_dir>/items): written
     once here, so no worker builds them at start."""
     table = ItemTable.from_catalogue(catalogue)
-    popularity = {row.item_id: row.popularity for row in table.rows.values()}
-    write_on_disk(root, catalogue, table, models, names_from_graph(stores.graph(), popularity), fingerprint)
+    write_on_disk(root, catalogue, table, models, linkable_names(stores.graph, table, catalogue), fingerprint)
     return root
 
 

@@ -67,10 +67,9 @@ def write_item_store(
     path: Path,
     latest_year: int | None,
     cards: Iterable[tuple[int, CardFacts]] = (),
-    meta: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``rows`` (in their order), the card facts of items and ``meta`` values to a fresh SQLite
-    file at ``path``, atomically."""
+    """Write ``rows`` (in their order) and the card facts of items to a fresh SQLite file at
+    ``path``, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # workers of one host may write at once
     tmp.unlink(missing_ok=True)
@@ -84,8 +83,7 @@ def write_item_store(
         db.executemany(
             "INSERT INTO card_facts VALUES (?, ?)", ((i, facts.model_dump_json()) for i, facts in cards)
         )
-        values = {**(meta or {}), "latest_year": latest_year}
-        db.executemany("INSERT INTO meta VALUES (?, ?)", ((k, json.dumps(v)) for k, v in values.items()))
+        db.execute("INSERT INTO meta VALUES ('latest_year', ?)", (json.dumps(latest_year),))
         db.commit()
     finally:
         db.close()

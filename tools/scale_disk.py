@@ -137,10 +137,10 @@ def disk_figures(
     return found
 
 
-def serve(files: OnDisk, requests: list[PreferenceProfile]) -> dict[str, Any]:
+def serve(files: OnDisk, ranker: Ranker, requests: list[PreferenceProfile]) -> dict[str, Any]:
     """What a turn does besides ranking, for each request: link a message naming its liked films
     with the names on disk, and read the card facts of its top 5 (ms each, percentiles)."""
-    index, ranker = EntityIndex(files.names), ranker_without_graph(files.items, files.cf)
+    index = EntityIndex(files.names)
     link_ms, card_ms, linked, carded = [], [], 0, 0
     for profile in requests[3:]:
         titles = [files.items.rows[i].title for i in profile.liked_items[:2] if i in files.items.rows]
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = (args.dir / "requests.jsonl").read_text(encoding="utf-8").splitlines()
     requests = [PreferenceProfile.model_validate_json(line) for line in lines]
     ranked, times = rank_all(ranker, requests)
-    turns = serve(files, requests)
+    turns = serve(files, ranker, requests)
     mem["served"] = memory()
     found = {"memory_mb": mem, "open_s": open_s, "n": len(times), **percentiles(times), "ranked": ranked}
     found |= turns

@@ -6,6 +6,7 @@ from tools.linking.extended import ExtendedTitles, OutsideFilm, OutsideMention
 from tools.linking.kg_index import (
     index_from_catalogue,
     index_from_graph,
+    linkable_names,
     names_from_catalogue,
     names_from_graph,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "fold",
     "index_from_catalogue",
     "index_from_graph",
+    "linkable_names",
     "names_from_catalogue",
     "names_from_graph",
     "primary_key",

@@ -3,18 +3,26 @@ from user text), falling back to the catalogue files when the graph is unreachab
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from retrieval.catalogue_types import Catalogue, entity_key
+from retrieval.errors import ParleyError
 from retrieval.graph import GraphStore
 from tools.linking.linker import EntityIndex
 from tools.linking.names import EntityRecord, MemoryNames
+
+if TYPE_CHECKING:  # tools.item_table imports the linking package
+    from tools.item_table import ItemTable
 
 MOVIES = "MATCH (m:Movie) RETURN m.item_id AS id, m.title AS title, m.year AS year"
 PEOPLE = "MATCH (p:Person)-[r]->(m:Movie) RETURN p.key AS key, p.name AS name, count(r) AS n"
 GENRES = "MATCH (g:Genre) RETURN g.key AS key, g.name AS name"
 KEYWORDS = "MATCH (k:Keyword)<-[r:HAS_KEYWORD]-(m:Movie) RETURN k.key AS key, k.name AS name, count(r) AS n"
 MAX_ROWS = 500_000
+log = logging.getLogger(__name__)
 
 
 def index_from_graph(graph: GraphStore, popularity: dict[int, int]) -> EntityIndex:
@@ -52,6 +60,17 @@ def names_from_graph(graph: GraphStore, popularity: dict[int, int]) -> MemoryNam
         if int(r["n"]) >= 2
     ]
     return MemoryNames(records)
+
+
+def linkable_names(graph: Callable[[], GraphStore], table: ItemTable, catalogue: Catalogue) -> MemoryNames:
+    """Every linkable name, items' popularity their ratings count: from the graph, or from the
+    catalogue when the graph is down (the same names)."""
+    popularity = {row.item_id: row.popularity for row in table.rows.values()}
+    try:
+        return names_from_graph(graph(), popularity)
+    except ParleyError as error:  # FALLBACK: the graph is down; the catalogue has the same names
+        log.warning("graph unavailable, entity index built from the catalogue: %s", error)
+        return names_from_catalogue(catalogue)
 
 
 def names_from_catalogue(catalogue: Catalogue) -> MemoryNames:
