@@ -20,14 +20,16 @@ Extending it: a new evaluation-only operation is a method here that reads ``self
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from bot.extract import extract
 from bot.mentions import link_message
 from bot.reasons import to_recommendations
 from bot.sanitise import InvalidInputError
 from bot.state import DialogueState
+from bot.state_update import apply_extraction
 from bot.types import Recommendation
 from tools.engine import RANKER_NAMES, Toolbox
 from tools.profile import RankingContext
@@ -114,6 +116,17 @@ class Evaluation:
             if not title[: found.start].strip() and _YEAR_ONLY.fullmatch(title[found.end :]):
                 return found.film.movie_id
         return None
+
+    def read(self, messages: Sequence[str]) -> DialogueState:
+        """The state the chat's deterministic reading (no LLM) builds from these messages, one turn
+        each: the description (the words of the messages that describe a wish, without the films and
+        people they name) and whether the last one did (``fresh_description``), the genres, moods,
+        people, keywords and constraints. A replay takes its films from the corpus instead."""
+        state = DialogueState()
+        for text in messages:
+            mentions = link_message(text, self.toolbox.index, self.toolbox.extended)
+            state = apply_extraction(state, extract(mentions, self.toolbox.items.latest_year))
+        return state
 
     def quotable(self, phrase: str) -> bool:
         """Whether a reason may quote a word or keyword to the person (``tools.reason_words``: it

@@ -68,6 +68,7 @@ class Recommender:
             cards=CardBuilder(toolbox.card_facts) if llm is not None else None,
             genres=toolbox.genres,
             budget_s=self.options.writer_budget_s,
+            item_row=toolbox.items.get,
         )
         self.tool_agent = tool_agent_for(toolbox, llm, self.options.agent_mode, self.options.agent_max_steps)
         self._stores: Stores | None = None

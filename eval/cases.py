@@ -7,8 +7,10 @@ above the dialogues, or ``--crosswalk FILE``); without one, each mentioned title
 catalogue's own entity linker (``Recommender.link``), and the share of titles linked is reported.
 The state: seeker-liked mentions (ReDial label liked, INSPIRED any seeker mention) -> liked items,
 disliked -> disliked items, recommender mentions without a label -> already recommended (excluded),
-the last three seeker messages -> description, all of them -> conversation text, genre names in the
-seeker's messages -> genres. A liked movie beyond the catalogue that the extended titles know (a
+and the rest as the chat reads the seeker's messages (``Evaluation.read``, one turn each, no LLM):
+the description (the words of the messages that describe a wish, without the films they name),
+whether the last message does (``fresh_description``: then the wish leads the ranking, as in chat),
+the conversation text, genres, moods, keywords, people and constraints. A liked movie beyond the catalogue that the extended titles know (a
 crosswalk row naming one of their MovieLens ids, or a title live chat's linker links to one) ->
 ``liked_outside`` and its genres -> ``outside_genres``, as "I loved Joker (2019)" is in chat; it is
 never a target (a target outside the catalogue stays a miss).
@@ -16,7 +18,6 @@ never a target (a target outside the catalogue stays a miss).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,39 +151,26 @@ def read_cases(
     return CaseSet(corpus, list(reader(dialogues, mapping, limit=limit, outside=outside)), linking)
 
 
-def genre_finder(evaluation: Evaluation) -> Callable[[str], list[str]]:
-    """Genre names of the catalogue found as whole words in a text."""
-    genres = {str(g) for i in evaluation.catalogue_ids() for g in evaluation.facts(i).get("genres") or []}
-    patterns = [
-        (g, re.compile(rf"\b{re.escape(g.lower())}s?\b")) for g in sorted(genres) if g != "(no genres listed)"
-    ]
-
-    def find(text: str) -> list[str]:
-        lowered = text.lower()
-        return [g for g, p in patterns if p.search(lowered)]
-
-    return find
-
-
 def build_state(
     case: ReplayCase,
     catalogue: set[int],
-    find_genres: Callable[[str], list[str]],
+    read: Callable[[Sequence[str]], DialogueState],
     outside_genres: Callable[[int], Sequence[str]],
 ) -> DialogueState:
-    """The seeker's state at a case (see the module); ``outside_genres``: a film beyond the
-    catalogue's genres (``Evaluation.outside_genres``)."""
+    """The seeker's state at a case (see the module); ``read``: the chat's reading of messages
+    (``Evaluation.read``); ``outside_genres``: a film beyond the catalogue's genres
+    (``Evaluation.outside_genres``)."""
     liked, disliked, recommended = split_context(case, catalogue)
     outside = liked_outside(case)
-    return DialogueState(
-        liked_items=liked,
-        disliked_items=disliked,
-        recommended=recommended,
-        liked_outside=outside,
-        outside_genres=list(dict.fromkeys(g for movie_id in outside for g in outside_genres(movie_id))),
-        description=" ".join(case.seeker_text[-3:])[-2000:],
-        conversation_text=" ".join(case.seeker_text)[-2000:],
-        genres_in=find_genres(" ".join(case.seeker_text)),
+    said = read(case.seeker_text)
+    return said.model_copy(
+        update={
+            "liked_items": liked,
+            "disliked_items": disliked,
+            "recommended": recommended,
+            "liked_outside": outside,
+            "outside_genres": list(dict.fromkeys(g for movie_id in outside for g in outside_genres(movie_id))),
+        }
     )
 
 

@@ -32,7 +32,7 @@ from bot.recommender import Recommender
 from bot.state import DialogueState
 from bot.timing import ms_since, percentiles
 from eval.beyond import BeyondAccuracy
-from eval.cases import CaseSet, build_state, genre_finder, held_out, read_cases
+from eval.cases import CaseSet, build_state, held_out, read_cases
 from eval.corpora import ReplayCase, liked_outside
 from eval.metrics import mean, ndcg_at_k, recall_at_k
 from eval.traceability import FAULTS, count_faults, reason_traceability
@@ -148,7 +148,6 @@ def replay(
     evaluation = recommender.evaluation()
     read = read_cases(recommender, corpus, data, limit, crosswalk)
     catalogue = set(evaluation.catalogue_ids())
-    find_genres = genre_finder(evaluation)
     table = RankerTable(names)
     beyond = BeyondAccuracy.of(evaluation)
     ranking_ms: list[float] = []
@@ -156,7 +155,7 @@ def replay(
     verified = reasons = 0
     faults: Counter[str] = Counter(dict.fromkeys((f"reason_{f}" for f in FAULTS), 0))
     for case in progress(read.cases):
-        state = build_state(case, catalogue, find_genres, evaluation.outside_genres)
+        state = build_state(case, catalogue, evaluation.read, evaluation.outside_genres)
         gathered = evaluation.gather(state, held_out(corpus, case))
         all_gathered.append(
             Gathered(found={}, timings=gathered.timings, degraded=gathered.degraded)

@@ -23,7 +23,7 @@ from pydantic import TypeAdapter
 from bot.evaluation import Evaluation, Gathered, RankerWeights
 from bot.recommender import Recommender
 from bot.state import DialogueState
-from eval.cases import build_state, genre_finder, held_out, read_cases
+from eval.cases import build_state, held_out, read_cases
 from eval.corpora import ReplayCase
 from eval.metrics import mean, recall_at_k
 from eval.replay import GatheredCase, Progress, corpus_figures, rank_cases, source_figures
@@ -78,7 +78,6 @@ def gather_cases(
     each corpus's coverage and linking figures."""
     evaluation = recommender.evaluation()
     catalogue = set(evaluation.catalogue_ids())
-    find_genres = genre_finder(evaluation)
     pool = max(int(max(GRID["pool"])), evaluation.weights.pool)
     recorded = read_recorded(candidates)
     figures: dict[str, Any] = {}
@@ -87,7 +86,7 @@ def gather_cases(
         read = read_cases(recommender, corpus, data, limit)
         figures[corpus] = corpus_figures(read)
         for case in progress(read.cases):
-            state = build_state(case, catalogue, find_genres, evaluation.outside_genres)
+            state = build_state(case, catalogue, evaluation.read, evaluation.outside_genres)
             key = case_key(corpus, case, state)
             if key not in recorded:
                 recorded[key] = evaluation.gather(state, held_out(corpus, case), every_source=True, pool=pool)

@@ -61,6 +61,18 @@ def salvage(text: str) -> str:
     return ""
 
 
+_AGAIN_WORDS = re.compile(r"\s*,?\s*\b(?:once again|once more|again)\b", re.I)
+
+
+def without_again(text: str) -> str:
+    """``text`` without "again" / "once more" ("Martin Scorsese again, with ..." -> "Martin
+    Scorsese, with ...")."""
+    out = _AGAIN_WORDS.sub("", text)
+    out = re.sub(r"\s+([,.:;!?])", r"\1", out)
+    out = re.sub(r"([,:;])\1+", r"\1", out).strip().lstrip(",;: ")
+    return out[:1].upper() + out[1:]
+
+
 @dataclass
 class Budget:
     """A reply's time: its deadline (a ``perf_counter`` time; None: no limit) and the pace of its
@@ -228,8 +240,8 @@ class PieceWriter:
             try:
                 for j, raw in self._drafts(prompts, task, [attempts[k] for k in todo], budget):
                     k = todo[j]
-                    problems = self._problems(
-                        raw, cards[k], allowed_items, f"{context} {extras[k]}", attempts[k].cut_off
+                    raw, problems = self._checked(
+                        raw, cards[k], task, allowed_items, (context, extras[k]), attempts[k].cut_off
                     )
                     if raw is None or not problems:
                         final.add(k)
@@ -251,6 +263,30 @@ class PieceWriter:
             todo = rejected
         for k in todo:  # rejected with no time to re-ask, or rejected twice
             yield k, None, attempts[k]
+
+    def _checked(
+        self,
+        raw: str | None,
+        card: FactCard,
+        task: Task,
+        allowed_items: set[int],
+        context: tuple[str, str],
+        cut_off: bool,
+    ) -> tuple[str | None, list[Problem]]:
+        """The draft as it may be shown and what is wrong with it. A draft whose only fault is a
+        false "again" ("Martin Scorsese again, with Robert De Niro" for a film Scorsese did not make)
+        is shown without that word when the rest passes (``without_again``): the small model writes
+        the examples' "X again" even for people no liked film has, and a re-ask repeats it."""
+        said, extra = context
+        problems = self._problems(raw, card, allowed_items, f"{said} {extra}", cut_off)
+        if raw is not None and problems and all(p.kind == "again" for p in problems):
+            repaired = without_again(raw)
+            if repaired != raw and not self._problems(repaired, card, allowed_items, f"{said} {extra}"):
+                log.info("writer %s for %s: a false 'again' left out", task, card.title)
+                raw, problems = repaired, []
+        if task == "why" and raw is not None and not problems:
+            problems = self.checker.unconnected(tidy(raw, card), extra)
+        return raw, problems
 
     def _problems(
         self, raw: str | None, card: FactCard, allowed_items: set[int], context: str, cut_off: bool = False

@@ -75,6 +75,18 @@ def first_sentences(text: str, n: int = OVERVIEW_SENTENCES, limit: int = OVERVIE
     return out
 
 
+def list_genres(recommendations: list[Recommendation]) -> list[str]:
+    """The genres the opening line may give the list: those of at least two of its films (all of
+    them for a list of one, or when no two share one). One comedy in a list of crime films must not
+    make "more comedies" (seen on the embedded model: "Heat is a comedy that you like")."""
+    counts: dict[str, int] = {}
+    for rec in recommendations:
+        for genre in dict.fromkeys(rec.genres):
+            counts[genre] = counts.get(genre, 0) + 1
+    shared = sorted(g for g, n in counts.items() if n >= 2)
+    return shared or sorted(counts)
+
+
 class CardBuilder:
     """Builds fact cards from the toolbox's card facts (cast in billing order)."""
 

@@ -1,29 +1,43 @@
 """The per-item validator: a blurb is checked against its own item's fact card.
 
-Each problem has a kind (``person``, ``year``, ``title``, ``genre``, ``claim``, ``empty``) so the
-benchmark can count rejections by kind. What the card says is allowed; what the person said (their
+Each problem has a kind (``person``, ``year``, ``title``, ``genre``, ``again``, ``claim``, ``empty``;
+``unconnected``: a "why" that names nothing of its connection) so the benchmark can count
+rejections by kind. What the card says is allowed; what the person said (their
 wish, the films they named) may be repeated; nothing else of fact is allowed.
 
 False positives this avoids (issue 14): contractions and hyphenated words are folded the same way on
 both sides (``bot.writing.claims``); over model prose a film title counts only where it is written
 as a title (capitalised words, or in quotes), so "a true romance" or "a beautiful mind" is prose,
 not a film; a first or last name of a person on the card ("Robert" for Robert De Niro) is that person.
+
+False claims a small model makes that the words alone let through (seen on the embedded model):
+"Martin Scorsese again, with Robert De Niro" for a person the liked film does not share (an
+``again`` claim needs its person in the card's reasons), and "Heat is a comedy that you like" (a
+genre said of a film the person named must be that film's: ``item_row``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel
 
 from bot.writing.cards import FactCard
 from bot.writing.claims import unsupported_words
-from tools.linking import EntityIndex, EntityMention, fold
+from tools.item_table import ItemRow
+from tools.linking import GENRE_SYNONYMS, EntityIndex, EntityMention, fold
 
 MAX_UNSUPPORTED_WORDS = 3  # content words one blurb may use beyond its card (phrasing)
 SMALL_WORDS = frozenset("a an and at by for from in into of on or the to with".split())
 YEAR = re.compile(r"\b(?:18|19|20)\d\d\b")
+# words that say a person worked on a film the person liked too (over folded text)
+AGAIN = re.compile(r"\b(?:again|once more|reunit\w*|(?:is|are) back)\b")
+SENTENCE = re.compile(r"[^.!?]+")
+# what prose says a named film is: "Heat is a comedy", "Heat (1995), a heist thriller"
+PREDICATE = re.compile(
+    r"^\s*(?:\(\d{4}\))?\s*(?:,\s*(?:a|an|the|one)\s|\s(?:is|was)\s+(?:(?:a|an|the|one)\s)?)([^.,;:!?]{0,60})"
+)
 
 
 class Problem(BaseModel):
@@ -50,9 +64,19 @@ def written_as_title(span: str, before: str = "") -> bool:
 class CardChecker:
     """Checks one blurb against one fact card (and the names and years the person used)."""
 
-    def __init__(self, index: EntityIndex, genres: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        index: EntityIndex,
+        genres: Iterable[str] = (),
+        item_row: Callable[[int], ItemRow | None] | None = None,
+    ) -> None:
+        """``item_row``: a catalogue item's row (the title and genres of the films the person
+        named)."""
         self.index = index
         self.genres = {fold(g) for g in genres if g and not g.startswith("(")}
+        # a genre as prose says it, singular or plural ("comedies"), -> the genre
+        self.genre_forms = {form: genre for genre in self.genres for form in genre_forms(genre)}
+        self.item_row = item_row
 
     def problems(
         self,
@@ -91,14 +115,82 @@ class CardChecker:
         for year in YEAR.findall(text):
             if year not in allowed_years and year not in strict:
                 found.append(Problem(kind="year", message=f"the year {year} is not on the card"))
-        for genre in sorted(self.genres):
-            if re.search(rf"\b{re.escape(genre)}\b", fold(text)) and genre not in facts:
+        said = fold(text)
+        for genre in sorted({g for form, g in self.genre_forms.items() if re.search(rf"\b{form}\b", said)}):
+            if genre not in facts:
                 found.append(Problem(kind="genre", message=f"it calls it {genre}, which the card does not"))
+        found.extend(self._again(text, card))
+        found.extend(self._said_of(text, (allowed_items or set()) - {card.item_id}))
         invented = unsupported_words(text, facts)
         if len(invented) > MAX_UNSUPPORTED_WORDS:
             found.append(
                 Problem(kind="claim", message="it claims things not on the card: " + ", ".join(invented[:6]))
             )
+        return found
+
+    def unconnected(self, text: str, connection: str) -> list[Problem]:
+        """A "why" answer must say how the film connects to what the person liked: name one of the
+        films or people its connection names (seen on the embedded model: a why of The Heat about
+        its heroine's "hyper-arrogance", nothing of Heat). [] when the connection names none."""
+        anchors = {
+            fold(m.mention) for m in self.index.find_mentions(connection) if m.kind in ("item", "person")
+        }
+        said = f" {fold(text)} "
+        if not anchors or any(f" {a} " in said for a in anchors):
+            return []
+        named = ", ".join(sorted(anchors)[:3])
+        return [Problem(kind="unconnected", message=f"it does not say how it connects to {named}")]
+
+    def _again(self, text: str, card: FactCard) -> list[Problem]:
+        """ "X again" / "reunites with X": the person nearest the word, in its sentence, must be one
+        the card's reasons share with a liked film (a sentence naming nobody is not checked)."""
+        reasons = fold(" ".join(card.reasons))
+        found: list[Problem] = []
+        for sentence in SENTENCE.findall(text):
+            words = fold(sentence)
+            spans = [
+                (m.start(), m.end(), person)
+                for person in card.people
+                for form in {fold(person), *(p for p in fold(person).split() if len(p) > 2)}
+                for m in re.finditer(rf"\b{re.escape(form)}\b", words)
+            ]
+            for said in AGAIN.finditer(words):
+                if not spans:
+                    break
+                nearest = min(spans, key=lambda s: min(abs(s[0] - said.end()), abs(said.start() - s[1])))[2]
+                if fold(nearest) not in reasons:
+                    found.append(
+                        Problem(
+                            kind="again",
+                            message=f"it says {nearest} {said.group(0)}, but no film the person liked has "
+                            f"{nearest}",
+                        )
+                    )
+        return found
+
+    def _said_of(self, text: str, liked: set[int]) -> list[Problem]:
+        """A genre said of a film the person named ("Heat is a comedy", "the comedy Heat") must be
+        that film's. (The title is found as written: the linker reads a one-word title opening a
+        sentence as a plain word.)"""
+        found: list[Problem] = []
+        for row in (self.item_row(i) for i in sorted(liked)) if self.item_row else ():
+            its = {fold(g) for g in row.genres} if row is not None else set()
+            if row is None or not its:
+                continue
+            for at in re.finditer(rf"\b{re.escape(row.title)}\b", text, re.I):
+                match = PREDICATE.match(text[at.end() :])
+                before = fold(text[max(0, at.start() - 24) : at.start()]).split()[-2:]
+                phrase = " ".join([*before, fold(match.group(1)) if match else ""])
+                wrong = sorted(
+                    g
+                    for form, genres in GENRE_FORMS.items()
+                    if re.search(rf"\b{form}\b", phrase) and not its & genres
+                    for g in genres
+                )
+                if wrong:
+                    found.append(
+                        Problem(kind="genre", message=f"it calls {row.title} {wrong[0]}, which it is not")
+                    )
         return found
 
     def _title(
@@ -114,3 +206,16 @@ class CardChecker:
         return [
             Problem(kind="title", message=f"it names {mention.mention!r}, which is not the recommended film")
         ]
+
+
+def genre_forms(genre: str) -> set[str]:
+    """A folded genre as prose may say it: itself and its plural ("comedy", "comedies"); "war" has
+    none ("Star Wars")."""
+    forms = {genre}
+    if len(genre) > 3:
+        forms.add(genre[:-1] + "ies" if genre.endswith("y") else genre + "s")
+    return forms
+
+
+# everyday genre words ("funny", "heist", "animated") -> the folded genres they say
+GENRE_FORMS = {fold(phrase): frozenset(fold(g) for g in genres) for phrase, genres in GENRE_SYNONYMS.items()}

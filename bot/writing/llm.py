@@ -19,9 +19,10 @@ from pydantic import BaseModel, Field
 from bot.llm.base import LLMBackend
 from bot.types import Recommendation, TextChunkEvent
 from bot.writing.blurbs import Attempts, Budget, PieceWriter
-from bot.writing.cards import CardBuilder, FactCard
+from bot.writing.cards import CardBuilder, FactCard, list_genres
 from bot.writing.check import CardChecker
 from bot.writing.template import template_prefix, template_text, top_reasons
+from tools.item_table import ItemRow
 from tools.linking import EntityIndex
 
 PieceKind = Literal["opening", "blurb", "why"]
@@ -78,12 +79,15 @@ class GroundedWriter:
         cards: CardBuilder | None = None,
         genres: Iterable[str] = (),
         budget_s: float = 15.0,
+        item_row: Callable[[int], ItemRow | None] | None = None,
     ) -> None:
+        """``item_row``: a catalogue item's row (what a genre said of a liked film is checked
+        against)."""
         self.llm = llm
         self.max_tokens = max_tokens
         self.budget_s = budget_s  # per reply: pieces not started by then are the template's
         self.cards = cards
-        self.checker = CardChecker(index, genres)
+        self.checker = CardChecker(index, genres, item_row)
         self.pieces = PieceWriter(llm, self.checker, max_tokens) if llm is not None else None
 
     def prime(self) -> None:
@@ -141,7 +145,7 @@ class GroundedWriter:
         opening_card = FactCard(
             item_id=0,
             title="",
-            genres=sorted({g for r in recommendations for g in r.genres}),
+            genres=list_genres(recommendations),
             reasons=[understood] if understood else [],
             wish=wish,
         )

@@ -13,8 +13,9 @@ import pytest
 
 from bot.errors import ParleyError
 from bot.recommender import Recommender
-from eval.cases import DataFileError, build_state, genre_finder, held_out, locate, read_cases
-from eval.corpora import liked_outside
+from bot.state import DialogueState
+from eval.cases import DataFileError, build_state, held_out, locate, read_cases
+from eval.corpora import ReplayCase, liked_outside
 from eval.replay import replay
 from tools.linking import ExtendedTitles
 
@@ -141,7 +142,7 @@ def test_a_liked_film_beyond_the_catalogue_is_replayed_as_live_chat_reads_it(
 
     evaluation = with_extended.evaluation()
     catalogue = set(evaluation.catalogue_ids())
-    state = build_state(first, catalogue, genre_finder(evaluation), evaluation.outside_genres)
+    state = build_state(first, catalogue, evaluation.read, evaluation.outside_genres)
     assert state.liked_items == [HEAT] and state.disliked_items == []
     assert state.liked_outside == [JOKER_2019]  # Suspiria was disliked: nothing, as in chat
     assert state.outside_genres == ["Crime", "Drama", "Thriller"]
@@ -149,3 +150,23 @@ def test_a_liked_film_beyond_the_catalogue_is_replayed_as_live_chat_reads_it(
     assert held_out("redial", first) == "redial:99001"  # leave-one-dialogue-out unchanged
 
     assert liked_outside(second) == [JOKER_2019]  # the recommender's mention adds nothing new
+
+
+def test_a_replayed_seeker_is_read_as_the_chat_reads_them(with_extended: Recommender) -> None:
+    """The replay's state takes the seeker's words as the chat does (``Evaluation.read``): the
+    description without the films named, led by a last message that describes a wish; a last
+    message like "yes, thanks" leads nothing (the description stays)."""
+    evaluation = with_extended.evaluation()
+    catalogue = set(evaluation.catalogue_ids())
+
+    def state(*messages: str) -> DialogueState:
+        case = ReplayCase(dialogue_id="1", message_index=9, seeker_text=list(messages), targets=[], new_targets=[])
+        return build_state(case, catalogue, evaluation.read, evaluation.outside_genres)
+
+    wish = state("I loved Heat", "something dark and twisty, not too gory")
+    assert wish.fresh_description
+    assert "Heat" not in wish.description and "twisty" in wish.description
+    assert "Horror" in wish.genres_out  # "not too gory", as in chat
+    after = state("I loved Heat", "something dark and twisty, not too gory", "yes, thanks")
+    assert not after.fresh_description and "twisty" in after.description
+    assert state("a comedy please").genres_in == ["Comedy"]

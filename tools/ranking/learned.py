@@ -86,12 +86,13 @@ class LearnedFusion:
         return cls(booster)
 
     @staticmethod
-    def applies(profile: PreferenceProfile) -> bool:
+    def applies(profile: PreferenceProfile, on_wish: bool = False) -> bool:
         """Whether the model ranks for this profile: liked movies known and no fresh description
-        leading the turn. It was trained on corpus replays, where taste comes mostly from named
-        films and the vector source is weak: for a wish in words alone ("a slow, melancholic film
-        set in Tokyo") it would fall back on what chats recommend, so RRF ranks those."""
-        return bool(profile.liked_items) and not profile.fresh_description
+        leading the turn (``on_wish``: with one too). It was trained on corpus replays, where taste
+        comes mostly from named films and the vector source is weak: for a wish in words alone ("a
+        slow, melancholic film set in Tokyo") it would fall back on what chats recommend, so RRF
+        ranks those."""
+        return bool(profile.liked_items) and (on_wish or not profile.fresh_description)
 
     def save(self, data_dir: Path) -> Path:
         path = data_dir / FILE_NAME

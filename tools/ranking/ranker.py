@@ -220,7 +220,8 @@ class Ranker:
         """Whether the learned fusion ranks: its own rule, and no more liked films known to the CF
         models than ``learned_max_rated`` (beyond it, RRF with the CF weight grown)."""
         rated = rated_liked(self.items, profile)
-        return fusion.applies(profile) and rated <= self.weights.learned_max_rated
+        on_wish = self.weights.learned_on_wish
+        return fusion.applies(profile, on_wish) and rated <= self.weights.learned_max_rated
 
     def candidates(
         self, profile: PreferenceProfile, found_by_source: dict[str, list[ScoredItem]]

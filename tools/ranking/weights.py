@@ -80,6 +80,11 @@ class RankerWeights(BaseModel):
         "at most four of the liked films in 94% of the ReDial cases and 100% of INSPIRED's, and it "
         "ranks a rating history of five favourites below item-KNN alone: R@10 0.04-0.05 against 0.07)",
     )
+    learned_on_wish: bool = Field(
+        default=False,
+        description="the learned fusion also ranks a turn whose message described a wish (liked "
+        "films known); off: RRF with the vector weight x fresh_wish ranks it",
+    )
     fresh_wish: float = Field(
         default=3.0,
         ge=0.0,

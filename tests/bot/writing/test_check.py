@@ -7,6 +7,7 @@ import pytest
 
 from bot.writing import CardChecker, FactCard
 from retrieval.catalogue_types import Catalogue
+from tools.item_table import ItemTable
 from tools.linking import index_from_catalogue
 
 CASINO = FactCard(
@@ -26,7 +27,11 @@ HEAT = 6
 @pytest.fixture(scope="module")
 def checker(bundled_catalogue: Catalogue) -> CardChecker:
     genres = {g for item in bundled_catalogue.items.values() for g in item.genres}
-    return CardChecker(index_from_catalogue(bundled_catalogue), genres)
+    return CardChecker(
+        index_from_catalogue(bundled_catalogue),
+        genres,
+        ItemTable.from_catalogue(bundled_catalogue).get,
+    )
 
 
 def kinds(checker: CardChecker, text: str) -> list[str]:
@@ -122,3 +127,58 @@ def test_everyday_words_for_the_cards_genres_are_those_genres(checker: CardCheck
 def test_phrasing_verbs_are_not_claims(checker: CardChecker) -> None:
     text = "It explores the mafia and combines elements of crime drama, with a packed lead character."
     assert kinds(checker, text) == []
+
+
+def test_again_needs_a_person_the_liked_film_shares(checker: CardChecker) -> None:
+    """Seen on the embedded model for "I loved Heat": "Martin Scorsese again, with Robert De Niro"
+    (Scorsese did not make Heat). The reasons share De Niro only."""
+    assert "again" in kinds(checker, "Martin Scorsese again, with Robert De Niro in Las Vegas.")
+    assert "again" in kinds(checker, "It reunites you with Joe Pesci in a crime drama.")
+    assert "again" not in kinds(checker, "Robert De Niro again, with Martin Scorsese in Las Vegas.")
+    assert "again" not in kinds(checker, "Robert De Niro is back with Martin Scorsese in Las Vegas.")
+    assert "again" not in kinds(checker, "A crime drama again, set in Las Vegas.")  # names nobody
+    shared = CASINO.model_copy(update={"reasons": ["directed by Martin Scorsese, like Goodfellas"]})
+    assert checker.problems("Martin Scorsese again, with Robert De Niro.", shared, {HEAT}) == []
+
+
+def test_a_genre_said_of_a_liked_film_must_be_its_own(checker: CardChecker) -> None:
+    """Seen on the embedded model: the opening "Heat is a comedy that you like" (Heat is Action,
+    Crime, Thriller; one comedy in the list put Comedy on the opening card)."""
+    opening = FactCard(item_id=0, title="", genres=["Comedy", "Crime", "Drama"], reasons=["liked: Heat"])
+    said = [p.kind for p in checker.problems("Heat is a comedy that you like, so here are more.", opening, {HEAT})]
+    assert "genre" in said
+    assert "genre" in kinds(checker, "Like the comedy Heat, it has Robert De Niro in Las Vegas.")
+    fine = "Since you loved Heat, a crime thriller, here are more crime stories."
+    assert checker.problems(fine, opening.model_copy(update={"genres": ["Crime", "Thriller"]}), {HEAT}) == []
+
+
+def test_a_plural_genre_is_that_genre(checker: CardChecker) -> None:
+    assert "genre" in kinds(checker, "Here are more comedies with Robert De Niro.")
+    assert "genre" not in kinds(checker, "More crime dramas with Robert De Niro.")
+
+
+def test_the_opening_gives_the_list_only_genres_two_films_share() -> None:
+    from bot.types import Recommendation
+    from bot.writing.cards import list_genres
+
+    def rec(i: int, *genres: str) -> Recommendation:
+        return Recommendation(item_id=i, title=f"film {i}", genres=list(genres), score=1.0, reasons=[])
+
+    films = [rec(1, "Crime", "Drama"), rec(2, "Action", "Comedy", "Crime"), rec(3, "Crime", "Drama")]
+    assert list_genres(films) == ["Crime", "Drama"]
+    assert list_genres([rec(1, "Comedy", "War")]) == ["Comedy", "War"]
+    assert list_genres([rec(1, "Comedy"), rec(2, "War")]) == ["Comedy", "War"]
+
+
+def test_a_false_again_is_left_out_when_the_rest_passes(checker: CardChecker) -> None:
+    """The 0.5B model writes the examples' "X again" for people no liked film has (66 rejections in
+    40 bench turns); the draft is shown without the word when nothing else is wrong."""
+    from bot.writing.blurbs import PieceWriter
+    from tests.doubles.fake_llm import FakeLLM
+
+    draft = "Martin Scorsese again, with Robert De Niro in Las Vegas."
+    text, attempts = PieceWriter(FakeLLM(default=draft), checker).write(CASINO, "blurb", {HEAT})
+    assert text == "Martin Scorsese, with Robert De Niro in Las Vegas." and not attempts.rejected
+    other = "Martin Scorsese again, with Tom Hanks in Las Vegas."  # a stranger too: rejected
+    text, attempts = PieceWriter(FakeLLM(default=other), checker).write(CASINO, "blurb", {HEAT})
+    assert text is None and "again" in attempts.kinds and "person" in attempts.kinds

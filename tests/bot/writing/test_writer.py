@@ -147,13 +147,28 @@ def test_the_reply_streams_piece_by_piece(make_recommender: Callable[..., Recomm
 
 
 def test_why_is_answered_in_the_llms_words(make_recommender: Callable[..., Recommender]) -> None:
-    llm = ScriptedLLM(["It is a great pick for you tonight."] * 20)
+    llm = ScriptedLLM(["Like Heat, it is a great pick for you tonight."] * 20)
     session = make_recommender(llm).new_session()
     first = session.respond("I loved Heat").recommendations[0]
     why = session.respond("why the first one?")
     assert why.writer == "llm"
     assert why.text.startswith(f"Why {first.title}") and "great pick for you tonight" in why.text
     assert "Task: why" in llm.calls[-1][1].content
+
+
+def test_a_why_that_says_nothing_of_the_liked_film_is_the_templates(
+    make_recommender: Callable[..., Recommender],
+) -> None:
+    """Seen on the embedded model: "why the second one?" answered with the film's heroine and
+    nothing of Heat. A why must name something of its connection (a liked film or person)."""
+    llm = ScriptedLLM(["It is a great pick for you tonight."] * 20)
+    session = make_recommender(llm).new_session()
+    session.respond("I loved Heat")
+    why = session.respond("why the first one?")
+    assert why.writer == "template" and "great pick for you tonight" not in why.text
+    assert "Heat" in why.text
+    steps = [s for s in why.trace if s.name == "writer"]
+    assert steps and "connects to" in steps[-1].summary
 
 
 def test_validator_checks_which_film_a_person_is_tied_to(rec: Recommender) -> None:
