@@ -10,8 +10,9 @@ disliked -> disliked items, recommender mentions without a label -> already reco
 and the rest as the chat reads the seeker's messages (``Evaluation.read``, one turn each, no LLM):
 the description (the words of the messages that describe a wish, without the films they name),
 whether the last message does (``fresh_description``: then the wish leads the ranking, as in chat),
-the conversation text, genres, moods, keywords, people and constraints. A liked movie beyond the catalogue that the extended titles know (a
-crosswalk row naming one of their MovieLens ids, or a title live chat's linker links to one) ->
+the conversation text, genres, moods, keywords, people and constraints. A liked movie beyond the
+catalogue that the extended titles know (a crosswalk row naming one of their MovieLens ids, or a
+title live chat's linker links to one) ->
 ``liked_outside`` and its genres -> ``outside_genres``, as "I loved Joker (2019)" is in chat; it is
 never a target (a target outside the catalogue stays a miss).
 """
@@ -169,7 +170,9 @@ def build_state(
             "disliked_items": disliked,
             "recommended": recommended,
             "liked_outside": outside,
-            "outside_genres": list(dict.fromkeys(g for movie_id in outside for g in outside_genres(movie_id))),
+            "outside_genres": list(
+                dict.fromkeys(g for movie_id in outside for g in outside_genres(movie_id))
+            ),
         }
     )
 

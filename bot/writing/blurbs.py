@@ -21,7 +21,7 @@ from typing import Literal
 import prompts
 from bot.llm.base import ChatMessage, LLMBackend, LLMError
 from bot.writing.cards import FactCard
-from bot.writing.check import CardChecker, Problem
+from bot.writing.check import CardChecker, Problem, without_again
 
 log = logging.getLogger(__name__)
 Task = Literal["blurb", "opening", "why"]
@@ -59,18 +59,6 @@ def salvage(text: str) -> str:
         if len(clause.split()) >= MIN_CUT_WORDS:
             return clause + "."
     return ""
-
-
-_AGAIN_WORDS = re.compile(r"\s*,?\s*\b(?:once again|once more|again)\b", re.I)
-
-
-def without_again(text: str) -> str:
-    """``text`` without "again" / "once more" ("Martin Scorsese again, with ..." -> "Martin
-    Scorsese, with ...")."""
-    out = _AGAIN_WORDS.sub("", text)
-    out = re.sub(r"\s+([,.:;!?])", r"\1", out)
-    out = re.sub(r"([,:;])\1+", r"\1", out).strip().lstrip(",;: ")
-    return out[:1].upper() + out[1:]
 
 
 @dataclass
@@ -241,7 +229,7 @@ class PieceWriter:
                 for j, raw in self._drafts(prompts, task, [attempts[k] for k in todo], budget):
                     k = todo[j]
                     raw, problems = self._checked(
-                        raw, cards[k], task, allowed_items, (context, extras[k]), attempts[k].cut_off
+                        raw, cards[k], task, allowed_items, context, extras[k], attempts[k].cut_off
                     )
                     if raw is None or not problems:
                         final.add(k)
@@ -270,18 +258,19 @@ class PieceWriter:
         card: FactCard,
         task: Task,
         allowed_items: set[int],
-        context: tuple[str, str],
+        context: str,
+        extra: str,
         cut_off: bool,
     ) -> tuple[str | None, list[Problem]]:
         """The draft as it may be shown and what is wrong with it. A draft whose only fault is a
         false "again" ("Martin Scorsese again, with Robert De Niro" for a film Scorsese did not make)
         is shown without that word when the rest passes (``without_again``): the small model writes
         the examples' "X again" even for people no liked film has, and a re-ask repeats it."""
-        said, extra = context
-        problems = self._problems(raw, card, allowed_items, f"{said} {extra}", cut_off)
+        said = f"{context} {extra}"
+        problems = self._problems(raw, card, allowed_items, said, cut_off)
         if raw is not None and problems and all(p.kind == "again" for p in problems):
             repaired = without_again(raw)
-            if repaired != raw and not self._problems(repaired, card, allowed_items, f"{said} {extra}"):
+            if repaired != raw and not self._problems(repaired, card, allowed_items, said):
                 log.info("writer %s for %s: a false 'again' left out", task, card.title)
                 raw, problems = repaired, []
         if task == "why" and raw is not None and not problems:

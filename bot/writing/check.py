@@ -31,8 +31,10 @@ from tools.linking import GENRE_SYNONYMS, EntityIndex, EntityMention, fold
 MAX_UNSUPPORTED_WORDS = 3  # content words one blurb may use beyond its card (phrasing)
 SMALL_WORDS = frozenset("a an and at by for from in into of on or the to with".split())
 YEAR = re.compile(r"\b(?:18|19|20)\d\d\b")
-# words that say a person worked on a film the person liked too (over folded text)
+# words that say a person worked on a film the person liked too (over folded text); of them, those
+# a draft reads as well without (``without_again``)
 AGAIN = re.compile(r"\b(?:again|once more|reunit\w*|(?:is|are) back)\b")
+REMOVABLE_AGAIN = re.compile(r"\s*,?\s*\b(?:once again|once more|again)\b", re.I)
 SENTENCE = re.compile(r"[^.!?]+")
 # what prose says a named film is: "Heat is a comedy", "Heat (1995), a heist thriller"
 PREDICATE = re.compile(
@@ -219,3 +221,12 @@ def genre_forms(genre: str) -> set[str]:
 
 # everyday genre words ("funny", "heist", "animated") -> the folded genres they say
 GENRE_FORMS = {fold(phrase): frozenset(fold(g) for g in genres) for phrase, genres in GENRE_SYNONYMS.items()}
+
+
+def without_again(text: str) -> str:
+    """``text`` without "again" / "once more" ("Martin Scorsese again, with ..." -> "Martin
+    Scorsese, with ...")."""
+    out = REMOVABLE_AGAIN.sub("", text)
+    out = re.sub(r"\s+([,.:;!?])", r"\1", out)
+    out = re.sub(r"([,:;])\1+", r"\1", out).strip().lstrip(",;: ")
+    return out[:1].upper() + out[1:]

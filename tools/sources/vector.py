@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from functools import lru_cache
 
 import numpy as np
 
@@ -212,6 +213,8 @@ def _bare(title: str) -> str:
     return re.sub(r"^(?:the|a|an) ", "", fold(title))
 
 
-def _title_words(title: str) -> set[str]:
-    """A title's own words ("heat" of "The Heat"), not its small ones."""
-    return {w for w in fold(title).split() if len(w) >= 3 and w not in COMMON_WORDS}
+@lru_cache(maxsize=4096)
+def _title_words(title: str) -> frozenset[str]:
+    """A title's own words ("heat" of "The Heat"), not its small ones (cached: each "more like
+    these" list asks for the liked films' words once per neighbour)."""
+    return frozenset(w for w in fold(title).split() if len(w) >= 3 and w not in COMMON_WORDS)
