@@ -104,13 +104,28 @@ class Evaluation:
         return frozenset(self.toolbox.extended.films)
 
     def outside_genres(self, movie_id: int) -> list[str]:
-        """A film beyond the catalogue's genres ([] when unknown): what liking it adds in chat."""
+        """A film beyond the catalogue's genres ([] when unknown): what liking it adds in chat. A
+        catalogue film a replay withdraws (``named_only_in``) is read from its row."""
         film = self.toolbox.extended.film(movie_id)
-        return list(film.genres) if film is not None else []
+        if film is not None:
+            return list(film.genres)
+        row = self.toolbox.items.get(movie_id)
+        return list(row.genres) if row is not None else []
+
+    def named_only_in(self, dialogue_id: str) -> frozenset[int]:
+        """The catalogue films that a corpus replay of this chat dialogue must treat as beyond the
+        catalogue: films without MovieLens ratings that the catalogue holds because real chats named
+        them (``scripts/prepare_chat_films.py``), when no other dialogue names them."""
+        items = self.toolbox.items
+        return frozenset(
+            i
+            for i in self.toolbox.chat_mentions.named_only_in(dialogue_id)
+            if (row := items.get(i)) is not None and row.popularity == 0
+        )
 
     def link_outside(self, title: str) -> int | None:
-        """The film beyond the catalogue (MovieLens id) a title names, as chat links "I loved Joker
-        (2019)" (``bot.mentions.link_message``, the catalogue's titles first), when the linked mention
+        """The film beyond the catalogue (MovieLens id) a title names, as chat links "I loved Barbie
+        (2023)" (``bot.mentions.link_message``, the catalogue's titles first), when the linked mention
         is the whole title (a year may follow); None otherwise."""
         for found in link_message(title, self.toolbox.index, self.toolbox.extended).outside:
             if not title[: found.start].strip() and _YEAR_ONLY.fullmatch(title[found.end :]):
@@ -205,9 +220,10 @@ class Evaluation:
         fuse with ``fuse`` as often as needed. ``every_source`` asks the switched-off sources too
         (weight tuning may switch them on), for ``pool`` candidates each (default: the weights'
         pool). A source that fails is named in ``degraded``, with its error in ``timings``."""
+        unavailable = self.named_only_in(held_out_dialogue) if held_out_dialogue else frozenset()
         return self.toolbox.ranker.gather(
             state.to_profile(),
-            context=RankingContext(held_out_dialogue=held_out_dialogue),
+            context=RankingContext(held_out_dialogue=held_out_dialogue, unavailable=unavailable),
             switched_off=every_source,
             pool=pool,
         )

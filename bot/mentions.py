@@ -79,7 +79,7 @@ class Mentions:
 def link_message(text: str, index: EntityIndex, extended: ExtendedTitles | None = None) -> Mentions:
     """The message's mentions: the entity linker runs once, over the person's part of the text, then
     the extended titles over what it left (a catalogue mention an extended film overlaps, such as the
-    keyword "joker" in "Joker (2019)", gives way to it)."""
+    keyword "barbie" in "Barbie (2023)", gives way to it)."""
     own = text[: instruction_start(text)]
     found = index.find_mentions(own)
     outside = extended.find_mentions(own, found) if extended is not None else []

@@ -13,8 +13,10 @@ whether the last message does (``fresh_description``: then the wish leads the ra
 the conversation text, genres, moods, keywords, people and constraints. A liked movie beyond the
 catalogue that the extended titles know (a crosswalk row naming one of their MovieLens ids, or a
 title live chat's linker links to one) ->
-``liked_outside`` and its genres -> ``outside_genres``, as "I loved Joker (2019)" is in chat; it is
-never a target (a target outside the catalogue stays a miss).
+``liked_outside`` and its genres -> ``outside_genres``, as "I loved Barbie (2023)" is in chat; it is
+never a target (a target outside the catalogue stays a miss). A catalogue film that only the
+replayed dialogue names (``Evaluation.named_only_in``: in the catalogue because real chats named it)
+is replayed as one beyond it (``withdraw``), and no source may propose it.
 """
 
 from __future__ import annotations
@@ -149,7 +151,30 @@ def read_cases(
         "outside": sum(1 for key in titles if key not in mapping and key in outside),  # beyond the catalogue
     }
     reader = read_redial if corpus == "redial" else read_inspired
-    return CaseSet(corpus, list(reader(dialogues, mapping, limit=limit, outside=outside)), linking)
+    cases = [
+        withdraw(case, evaluation.named_only_in(held_out(corpus, case)))
+        for case in reader(dialogues, mapping, limit=limit, outside=outside)
+    ]
+    return CaseSet(corpus, cases, linking)
+
+
+def withdraw(case: ReplayCase, films: frozenset[int]) -> ReplayCase:
+    """The case with ``films`` beyond the catalogue, as they would be had the replayed dialogue not
+    named them (``Evaluation.named_only_in``): a mention of one is a film beyond it (a liked one
+    reaches the state as ``liked_outside``), a target one a miss."""
+    if not films:
+        return case
+    context = [
+        m.model_copy(update={"item_id": None, "outside_id": m.item_id}) if m.item_id in films else m
+        for m in case.context
+    ]
+    return case.model_copy(
+        update={
+            "context": context,
+            "targets": [None if t in films else t for t in case.targets],
+            "new_targets": [None if t in films else t for t in case.new_targets],
+        }
+    )
 
 
 def build_state(

@@ -29,6 +29,7 @@ import csv
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -47,9 +48,9 @@ MAX_TITLE_WORDS = 12
 Mention = tuple[str, int, str]  # (dialogue id, item id, role)
 
 
-def read_crosswalk(name: str, key: str, catalogue: set[int]) -> dict[str, int]:
+def read_crosswalk(name: str, key: str, catalogue: set[int], dev: Path = DEV) -> dict[str, int]:
     out: dict[str, int] = {}
-    with (DEV / "crosswalks" / name).open(encoding="utf-8", newline="") as handle:
+    with (dev / "crosswalks" / name).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             raw = (row.get("ml_movieId") or "").strip()
             if raw.isdigit() and int(raw) in catalogue:
@@ -57,9 +58,9 @@ def read_crosswalk(name: str, key: str, catalogue: set[int]) -> dict[str, int]:
     return out
 
 
-def redial(crosswalk: dict[str, int]) -> Iterator[tuple[str, list[Mention], str]]:
+def redial(crosswalk: dict[str, int], dev: Path = DEV) -> Iterator[tuple[str, list[Mention], str]]:
     """(dialogue id, mentions, seeker words) of each ReDial development dialogue."""
-    with (DEV / "redial" / "dev_half.jsonl").open(encoding="utf-8") as handle:
+    with (dev / "redial" / "dev_half.jsonl").open(encoding="utf-8") as handle:
         for line in handle:
             dialogue = json.loads(line)
             dialogue_id = f"redial:{dialogue['conversationId']}"
@@ -76,10 +77,10 @@ def redial(crosswalk: dict[str, int]) -> Iterator[tuple[str, list[Mention], str]
             yield dialogue_id, list(found), " ".join(sorted(said))
 
 
-def inspired(crosswalk: dict[str, int]) -> Iterator[tuple[str, list[Mention], str]]:
+def inspired(crosswalk: dict[str, int], dev: Path = DEV) -> Iterator[tuple[str, list[Mention], str]]:
     """(dialogue id, mentions, seeker words) of each INSPIRED development dialogue."""
     rows: dict[str, list[dict[str, str]]] = {}
-    path = DEV / "inspired" / "dialog_data" / "dev.tsv"
+    path = dev / "inspired" / "dialog_data" / "dev.tsv"
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             rows.setdefault(row["dialog_id"], []).append(row)
@@ -108,11 +109,11 @@ def _norm(title: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", unquote(title).lower()).split())
 
 
-def redial_names(crosswalk: dict[str, int]) -> dict[str, int | None]:
+def redial_names(crosswalk: dict[str, int], dev: Path = DEV) -> dict[str, int | None]:
     """ReDial movie name, normalised with its year ("the silence of the lambs|1991") -> item id
     (None outside the catalogue: still a title, kept out of the seeker's words)."""
     out: dict[str, int | None] = {}
-    with (DEV / "crosswalks" / "redial_movies_to_movielens.csv").open(encoding="utf-8", newline="") as handle:
+    with (dev / "crosswalks" / "redial_movies_to_movielens.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             item = crosswalk.get(row["redial_movieId"].strip())
             found = YEAR.search(row["redial_movieName"])
@@ -163,31 +164,40 @@ def iard(folder: Path, names: dict[str, int | None]) -> Iterator[tuple[str, list
             yield dialogue_id, list(found), " ".join(sorted(said))
 
 
+def chat_dialogues(
+    catalogue: set[int], shared: Path, dev: Path = DEV
+) -> Iterator[tuple[str, str, list[Mention], str]]:
+    """(corpus, dialogue id, mentions of ``catalogue`` films, seeker words) of every dialogue of the
+    three corpora, each dialogue once (an IARD dialogue also in the ReDial half is read there)."""
+    redial_walk = read_crosswalk("redial_movies_to_movielens.csv", "redial_movieId", catalogue, dev)
+    inspired_walk = read_crosswalk("inspired_titles_to_movielens.csv", "inspired_title", catalogue, dev)
+    corpora = {
+        "redial": redial(redial_walk, dev),
+        "inspired": inspired(inspired_walk, dev),
+        "iard": iard(shared / "usersimcrs-dialogues" / "iard", redial_names(redial_walk, dev)),
+    }
+    taken: set[str] = set()
+    for corpus, dialogues in corpora.items():
+        for dialogue_id, mentions, said in dialogues:
+            if dialogue_id not in taken:
+                taken.add(dialogue_id)
+                yield corpus, dialogue_id, mentions, said
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     args = parser.parse_args(argv)
     with (ROOT / "data" / "items.csv").open(encoding="utf-8", newline="") as handle:
         catalogue = {int(row["item_id"]) for row in csv.DictReader(handle)}
-    redial_walk = read_crosswalk("redial_movies_to_movielens.csv", "redial_movieId", catalogue)
-    inspired_walk = read_crosswalk("inspired_titles_to_movielens.csv", "inspired_title", catalogue)
-    corpora = {
-        "redial": redial(redial_walk),
-        "inspired": inspired(inspired_walk),
-        "iard": iard(args.shared / "usersimcrs-dialogues" / "iard", redial_names(redial_walk)),
-    }
     rows: list[Mention] = []
     words: list[tuple[str, str]] = []
-    taken: set[str] = set()
-    for corpus, dialogues in corpora.items():
-        n = 0
-        for dialogue_id, mentions, said in dialogues:
-            if dialogue_id in taken:  # an IARD dialogue that is also in the ReDial half read above
-                continue
-            taken.add(dialogue_id)
-            rows.extend(mentions)
-            words.append((dialogue_id, said))
-            n += 1
+    counts: Counter[str] = Counter()
+    for corpus, dialogue_id, mentions, said in chat_dialogues(catalogue, args.shared):
+        rows.extend(mentions)
+        words.append((dialogue_id, said))
+        counts[corpus] += 1
+    for corpus, n in counts.items():
         print(f"{corpus}: {n} dialogues")
     out = ROOT / "data" / "chat_mentions.csv"
     with out.open("w", encoding="utf-8", newline="") as handle:

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from prepare_chat_films import chat_films
 from prepare_data_text import (
     LOST,
     clean,
@@ -134,6 +135,23 @@ def load_movielens(src: Path) -> dict[int, ItemRow]:
         )
         items[item.item_id] = item
     return items
+
+
+def add_chat_films(src: Path, dev: Path, items: dict[int, ItemRow]) -> int:
+    """The ml-32m films real chats named that ml-latest-small lacks, as items without ratings
+    (``scripts/prepare_chat_films.py``); the facts are joined to them below like to every item."""
+    added = chat_films(src, dev, set(items))
+    for film in added:
+        items[film.movie_id] = ItemRow(
+            item_id=film.movie_id,
+            title=film.title,
+            year=film.year,
+            genres=film.genres,
+            imdb_id=film.imdb_id,
+            tmdb_id=film.tmdb_id,
+            names=film.names,
+        )
+    return len(added)
 
 
 def hetrec_agreeing_ids(src: Path, items: dict[int, ItemRow]) -> set[int]:
@@ -340,7 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     src, out = args.source, args.out
     out.mkdir(parents=True, exist_ok=True)
 
+    copy_dev_and_licences(src, out)  # first: the chat films are read from the copied dialogues
     items = load_movielens(src)
+    n_chat = add_chat_films(src, out / "dev", items)
     facts = FactTable()
     agree = hetrec_agreeing_ids(src, items)
     add_hetrec_countries(src, agree, facts)
@@ -360,10 +380,10 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(ratings, out / "ratings.csv")
     write_csv(fact_frame, out / "facts.csv")
     write_csv(tags, out / "tags.csv")
-    copy_dev_and_licences(src, out)
     extended = write_extended(src, out)  # the films beyond items.csv, for linking only
 
     n = len(items)
+    print(f"films beyond ml-latest-small that the chat corpora name (no ratings): {n_chat:,}")
     print(f"HetRec movies used (IMDb id or title+year agree with MovieLens): {len(agree):,}")
     print(f"IMDb Top-1000 rows matched by title+year: {top_matched}")
     print(f"directors from IMDb extracts on {imdb_directed:,} items; HetRec fills the others")

@@ -65,6 +65,11 @@ class RankingContext(BaseModel):
         max_length=200,
         description="corpus replay only: a chat dialogue the conversation sources must not count",
     )
+    unavailable: frozenset[int] = Field(
+        default=frozenset(),
+        description="corpus replay only: items no source may propose (the catalogue holds them only "
+        "because the replayed dialogue named them)",
+    )
 
 
 NO_CONTEXT = RankingContext()

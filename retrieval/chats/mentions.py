@@ -44,6 +44,7 @@ class ChatMentions:
         # the corpora of the dialogues, named ("INSPIRED, ReDial")
         self.corpora = ", ".join(sorted({corpus_of(d) for d in self.mentioned_in}))
         self.recommended_counts: Counter[int] = Counter(i for v in self.recommended_in.values() for i in v)
+        self.mentioned_counts: Counter[int] = Counter(i for v in self.mentioned_in.values() for i in v)
         self.co: defaultdict[int, Counter[int]] = defaultdict(Counter)  # i -> {j: co(i, j)}
         self.co_to: defaultdict[int, Counter[int]] = defaultdict(Counter)  # j -> {i: co(i, j)}
         for dialogue_id, items in self.mentioned_in.items():
@@ -67,6 +68,11 @@ class ChatMentions:
     @property
     def n_dialogues(self) -> int:
         return len(self.mentioned_in)
+
+    def named_only_in(self, dialogue_id: str) -> frozenset[int]:
+        """The movies that dialogue names and no other does."""
+        named = self.mentioned_in.get(dialogue_id, frozenset())
+        return frozenset(i for i in named if self.mentioned_counts[i] == 1)
 
     def recommended(self, held_out: str | None = None) -> Counter[int]:
         """``recommended(j)`` for every movie recommended at least once."""

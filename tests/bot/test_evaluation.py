@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from bot.recommender import Recommender
+from bot.state import DialogueState
+from retrieval.chats import ChatMentions
+from tools.item_table import ItemTable
 
 
 @pytest.fixture
@@ -42,3 +46,37 @@ def test_popularity_counts_ratings_and_the_item_knn_baseline(rec: Recommender) -
     assert [r.item_id for r in evaluation.fuse(state, gathered, 10, "item_knn")] == knn
     with pytest.raises(InvalidInputError, match="item_knn"):
         evaluation.rank(state, ranker="nope")
+
+
+def test_a_replay_withdraws_the_unrated_films_only_its_dialogue_names(
+    make_recommender: Callable[..., Recommender], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A film without MovieLens ratings is in the catalogue because real chats named it
+    (``scripts/prepare_chat_films.py``); replaying the only dialogue that names it, no source may
+    propose it. A rated film, or one another dialogue names too, stays."""
+    rec = make_recommender(None)
+    evaluation = rec.evaluation()
+    state = DialogueState(liked_items=[296])
+    proposed = [s.item_id for found in evaluation.gather(state).found.values() for s in found]
+    film, rated, shared = proposed[0], 858, next(i for i in proposed if i != proposed[0])
+    toolbox = rec.toolbox
+    unrated = {film, shared}
+    rows = {i: replace(r, popularity=0) if i in unrated else r for i, r in toolbox.items.rows.items()}
+    monkeypatch.setattr(toolbox, "items", ItemTable(rows))
+    monkeypatch.setattr(
+        toolbox,
+        "chat_mentions",
+        ChatMentions(
+            [
+                ("d1", film, "recommender"),
+                ("d1", rated, "seeker"),
+                ("d1", shared, "recommender"),
+                ("d2", shared, "seeker"),
+            ]
+        ),
+    )
+    assert evaluation.named_only_in("d1") == {film}
+    assert evaluation.named_only_in("d2") == frozenset()
+    held = [s.item_id for found in evaluation.gather(state, "d1").found.values() for s in found]
+    assert film not in held and shared in held
+    assert film in [s.item_id for found in evaluation.gather(state, "d2").found.values() for s in found]

@@ -19,7 +19,7 @@ from tools.linking import ExtendedTitles
 from tools.profile import PreferenceProfile
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-JOKER_2019 = 204698
+BARBIE_2023 = 288513
 HEAT = 6
 
 
@@ -40,12 +40,12 @@ def recommender(
 
 
 def test_a_liked_extended_film_puts_its_genres_in_the_profile(recommender: Recommender) -> None:
-    reply = recommender.new_session().respond("I loved Joker (2019)")
-    assert reply.profile.liked_outside == [JOKER_2019]
-    assert reply.profile.outside_genres == ["Crime", "Drama", "Thriller"]
+    reply = recommender.new_session().respond("I loved Barbie (2023)")
+    assert reply.profile.liked_outside == [BARBIE_2023]
+    assert reply.profile.outside_genres == ["Comedy"]
     assert reply.profile.liked_items == [] and reply.profile.genres_in == []  # no catalogue item, no filter
-    assert "Noted: you like Joker (2019) (not in my catalogue: I used its genres)" in reply.text
-    assert reply.recommendations and JOKER_2019 not in {r.item_id for r in reply.recommendations}
+    assert "Noted: you like Barbie (2023) (not in my catalogue: I used its genres)" in reply.text
+    assert reply.recommendations and BARBIE_2023 not in {r.item_id for r in reply.recommendations}
 
 
 def test_a_catalogue_title_wins_and_a_disliked_extended_film_adds_nothing(
@@ -54,7 +54,7 @@ def test_a_catalogue_title_wins_and_a_disliked_extended_film_adds_nothing(
     index = recommender.toolbox.index
     heat = extract(link_message("I loved Heat", index, extended))
     assert heat.liked_items == [HEAT] and heat.liked_outside == [] and heat.outside_genres == []
-    hated = extract(link_message("I did not like Joker (2019)", index, extended))
+    hated = extract(link_message("I did not like Barbie (2023)", index, extended))
     assert hated.liked_outside == [] and hated.outside_genres == []
 
 
@@ -90,13 +90,13 @@ def test_the_profile_panel_lists_a_liked_extended_film_and_removing_it_takes_its
     recommender: Recommender,
 ) -> None:
     session = recommender.new_session()
-    session.respond("I loved Heat and Joker (2019)")
+    session.respond("I loved Heat and Barbie (2023)")
     pool = SessionPool(recommender)
     entries = profile_entries(session.state, pool.title_of, pool.outside_title_of)
     assert ("liked_items", str(HEAT), "Liked: Heat (1995)") in entries
-    assert ("liked_outside", str(JOKER_2019), "Liked (not in my catalogue): Joker (2019)") in entries
-    assert "Liked (not in my catalogue): Joker (2019)" in profile_html(entries).split("You'd rather not")[0]
-    updated = session.remove_preference("liked_outside", JOKER_2019)
+    assert ("liked_outside", str(BARBIE_2023), "Liked (not in my catalogue): Barbie (2023)") in entries
+    assert "Liked (not in my catalogue): Barbie (2023)" in profile_html(entries).split("You'd rather not")[0]
+    updated = session.remove_preference("liked_outside", BARBIE_2023)
     assert updated.liked_outside == [] and updated.outside_genres == []
     assert updated.liked_items == [HEAT]
     assert recommender.session(session.id).state.outside_genres == []  # stored

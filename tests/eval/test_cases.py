@@ -14,8 +14,8 @@ import pytest
 from bot.errors import ParleyError
 from bot.recommender import Recommender
 from bot.state import DialogueState
-from eval.cases import DataFileError, build_state, held_out, locate, read_cases
-from eval.corpora import ReplayCase, liked_outside
+from eval.cases import DataFileError, build_state, held_out, locate, read_cases, withdraw
+from eval.corpora import ContextMention, ReplayCase, liked_outside
 from eval.replay import replay
 from tools.linking import ExtendedTitles
 
@@ -83,16 +83,16 @@ def test_without_a_crosswalk_titles_are_linked_with_the_catalogue(
     assert result["n_cases"] == len(linked.cases)
 
 
-JOKER_2019, SUSPIRIA_2017, HEAT = 204698, 176801, 6
-# one ReDial dialogue: the seeker likes Heat (catalogue) and Joker (2019) (beyond it), dislikes Suspiria
-# (2017) (beyond it); the recommender names Joker, Suspiria and an unknown film, then Heat
+BARBIE_2023, SUSPIRIA_2017, HEAT = 288513, 176801, 6
+# one ReDial dialogue: the seeker likes Heat (catalogue) and Barbie (2023) (beyond it), dislikes Suspiria
+# (2017) (beyond it); the recommender names Barbie, Suspiria and an unknown film, then Heat
 FIXTURE = {
     "conversationId": 99001,
     "initiatorWorkerId": 1,
     "respondentWorkerId": 2,
     "movieMentions": {
         "11": "Heat (1995)",
-        "22": "Joker (2019)",
+        "22": "Barbie (2023)",
         "33": "Suspiria (2017)",
         "44": "Zzyx (2031)",
     },
@@ -106,7 +106,7 @@ FIXTURE = {
 }
 CROSSWALK = (
     "redial_movieId,redial_movieName,ml_movieId\n"
-    f"11,Heat (1995),{HEAT}\n22,Joker (2019),{JOKER_2019}\n33,Suspiria (2017),{SUSPIRIA_2017}\n44,Zzyx (2031),\n"
+    f"11,Heat (1995),{HEAT}\n22,Barbie (2023),{BARBIE_2023}\n33,Suspiria (2017),{SUSPIRIA_2017}\n44,Zzyx (2031),\n"
 )
 
 
@@ -126,7 +126,7 @@ def test_a_liked_film_beyond_the_catalogue_is_replayed_as_live_chat_reads_it(
     with_extended: Recommender, tmp_path: Path, crosswalked: bool
 ) -> None:
     """A seeker's liked film that maps beyond the catalogue (crosswalk row or linked title) is a liked
-    outside film with its genres, as "I loved Joker (2019)" is in chat; a disliked one adds nothing;
+    outside film with its genres, as "I loved Barbie (2023)" is in chat; a disliked one adds nothing;
     neither is ever a target found in the catalogue."""
     path = tmp_path / "dialogues.jsonl"
     path.write_text(json.dumps(FIXTURE) + "\n", encoding="utf-8")
@@ -135,7 +135,7 @@ def test_a_liked_film_beyond_the_catalogue_is_replayed_as_live_chat_reads_it(
         (tmp_path / "crosswalks" / "redial_movies_to_movielens.csv").write_text(CROSSWALK, encoding="utf-8")
     read = read_cases(with_extended, "redial", path)
     assert read.linking["method"] == ("crosswalk" if crosswalked else "linker")
-    assert read.linking["outside"] == 2  # Joker and Suspiria; Zzyx is nowhere
+    assert read.linking["outside"] == 2  # Barbie and Suspiria; Zzyx is nowhere
     first, second = read.cases
     assert first.targets == [None, None] and first.new_targets == [None]  # misses, never in-catalogue
     assert second.targets == [None, HEAT] and second.new_targets == []  # both named before
@@ -144,12 +144,12 @@ def test_a_liked_film_beyond_the_catalogue_is_replayed_as_live_chat_reads_it(
     catalogue = set(evaluation.catalogue_ids())
     state = build_state(first, catalogue, evaluation.read, evaluation.outside_genres)
     assert state.liked_items == [HEAT] and state.disliked_items == []
-    assert state.liked_outside == [JOKER_2019]  # Suspiria was disliked: nothing, as in chat
-    assert state.outside_genres == ["Crime", "Drama", "Thriller"]
+    assert state.liked_outside == [BARBIE_2023]  # Suspiria was disliked: nothing, as in chat
+    assert state.outside_genres == ["Comedy"]
     assert state.genres_in == []  # a weak signal, no genre filter
     assert held_out("redial", first) == "redial:99001"  # leave-one-dialogue-out unchanged
 
-    assert liked_outside(second) == [JOKER_2019]  # the recommender's mention adds nothing new
+    assert liked_outside(second) == [BARBIE_2023]  # the recommender's mention adds nothing new
 
 
 def test_a_replayed_seeker_is_read_as_the_chat_reads_them(with_extended: Recommender) -> None:
@@ -160,7 +160,9 @@ def test_a_replayed_seeker_is_read_as_the_chat_reads_them(with_extended: Recomme
     catalogue = set(evaluation.catalogue_ids())
 
     def state(*messages: str) -> DialogueState:
-        case = ReplayCase(dialogue_id="1", message_index=9, seeker_text=list(messages), targets=[], new_targets=[])
+        case = ReplayCase(
+            dialogue_id="1", message_index=9, seeker_text=list(messages), targets=[], new_targets=[]
+        )
         return build_state(case, catalogue, evaluation.read, evaluation.outside_genres)
 
     wish = state("I loved Heat", "something dark and twisty, not too gory")
@@ -170,3 +172,23 @@ def test_a_replayed_seeker_is_read_as_the_chat_reads_them(with_extended: Recomme
     after = state("I loved Heat", "something dark and twisty, not too gory", "yes, thanks")
     assert not after.fresh_description and "twisty" in after.description
     assert state("a comedy please").genres_in == ["Comedy"]
+
+
+def test_withdrawn_films_are_replayed_as_films_beyond_the_catalogue() -> None:
+    """A film only the replayed dialogue names is, in its replay, beyond the catalogue: a liked
+    mention of it is a liked outside film, a target of it a miss; the other mentions are unchanged."""
+    case = ReplayCase(
+        dialogue_id="1",
+        message_index=3,
+        context=[
+            ContextMention(item_id=HEAT, by_seeker=True, liked=True),
+            ContextMention(item_id=BARBIE_2023, by_seeker=True, liked=True),
+        ],
+        targets=[BARBIE_2023, 858],
+        new_targets=[858],
+    )
+    out = withdraw(case, frozenset({BARBIE_2023}))
+    assert [(m.item_id, m.outside_id) for m in out.context] == [(HEAT, None), (None, BARBIE_2023)]
+    assert out.targets == [None, 858] and out.new_targets == [858]
+    assert liked_outside(out) == [BARBIE_2023] and liked_outside(case) == []
+    assert withdraw(case, frozenset()) is case

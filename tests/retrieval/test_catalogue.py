@@ -8,8 +8,9 @@ import pytest
 
 from retrieval.catalogue import catalogue_fingerprint, load_catalogue
 from retrieval.catalogue_types import Catalogue, Fact
+from retrieval.chats import ChatMentions
 from retrieval.errors import CatalogueError
-from tests.fixtures.catalogue import HAND_PICKED, KATHRYN_BIGELOW, MICHAEL_MANN, most_rated
+from tests.fixtures.catalogue import DATA_DIR, HAND_PICKED, KATHRYN_BIGELOW, MICHAEL_MANN, most_rated
 
 ITEMS = (
     "item_id,title,year,genres,imdb_id,tmdb_id,overview\n"
@@ -57,12 +58,31 @@ def assert_error(err: CatalogueError, file: str, line: int | None, *fragments: s
 
 
 def test_bundled_counts_equal_movielens(bundled_catalogue: Catalogue) -> None:
-    assert len(bundled_catalogue.items) == 9742
+    # ml-latest-small's 9,742 films and the 312 ml-32m films the chat corpora name
+    assert len(bundled_catalogue.items) == 10054
     assert len(bundled_catalogue.ratings) == 100836
     assert bundled_catalogue.tags is not None and len(bundled_catalogue.tags) == 3683
     assert {f.relation for f in bundled_catalogue.facts} == {"director", "cast", "country", "keyword"}
     assert list(bundled_catalogue.ratings.columns) == ["user_id", "item_id", "rating", "timestamp"]
     assert str(bundled_catalogue.ratings["item_id"].dtype) == "int64"
+
+
+def test_every_bundled_film_without_ratings_is_one_real_chats_name(bundled_catalogue: Catalogue) -> None:
+    """Beyond ml-latest-small (every film of which has ratings), the catalogue holds only the films
+    the chat corpora name (``scripts/prepare_chat_films.py``), with their ml-32m rows and facts."""
+    rated = set(bundled_catalogue.ratings["item_id"].unique())
+    unrated = set(bundled_catalogue.items) - rated
+    assert len(rated) == 9724 and len(unrated) == 312 + 18  # 18 ml-latest-small films lack ratings
+    named = set(ChatMentions.load(DATA_DIR).mentioned_counts)
+    # and no chat names those 18: a replay withdraws by "unrated" (Evaluation.named_only_in) chat films only
+    assert len(unrated & named) == 312
+    joker = bundled_catalogue.items[204698]
+    assert (joker.title, joker.year, joker.genres) == ("Joker", 2019, ("Crime", "Drama", "Thriller"))
+    assert (
+        joker.imdb_id == "tt7286456" and joker.runtime == 122 and joker.overview.startswith("In Gotham City")
+    )
+    directors = {f.value for f in bundled_catalogue.facts if f.item_id == 204698 and f.relation == "director"}
+    assert directors == {"Todd Phillips"}
 
 
 def test_bundled_heat_and_the_graduate(bundled_catalogue: Catalogue) -> None:
@@ -302,8 +322,15 @@ def test_a_bad_runtime_is_named_with_its_line(tmp_path: Path, value: str) -> Non
         "1,Heat,1995,Action,tt0113277,949,,170\n"
         f"2,The Graduate,1967,Drama,tt0061722,37247,,{value}\n"
     )
-    err = error_of(write(tmp_path, items=items, ratings="user_id,item_id,rating,timestamp\n", tags=None,
-                         facts="item_id,relation,value\n"))
+    err = error_of(
+        write(
+            tmp_path,
+            items=items,
+            ratings="user_id,item_id,rating,timestamp\n",
+            tags=None,
+            facts="item_id,relation,value\n",
+        )
+    )
     assert_error(err, "items.csv", 3, "runtime")
 
 

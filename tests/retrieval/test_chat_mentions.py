@@ -41,6 +41,13 @@ def test_leaving_a_dialogue_out_removes_its_own_answers() -> None:
     assert chats.recommended(held_out="nope") == chats.recommended()
 
 
+def test_named_only_in_a_dialogue() -> None:
+    chats = ChatMentions([*MENTIONS, ("d3", 99, "seeker")])
+    assert chats.named_only_in("d3") == {99}  # 16 is named in d1 too
+    assert chats.named_only_in("d1") == frozenset()  # 6, 858 and 16 are named elsewhere
+    assert chats.named_only_in("nope") == frozenset()
+
+
 def test_load_reads_the_file_and_an_absent_file_is_empty(tmp_path: Path) -> None:
     assert ChatMentions.load(tmp_path).n_dialogues == 0
     (tmp_path / "chat_mentions.csv").write_text(

@@ -9,7 +9,7 @@ from retrieval.catalogue_types import Catalogue
 from retrieval.errors import StoreUnavailableError
 from tests.fixtures.catalogue import HAND_PICKED, KATHRYN_BIGELOW, MICHAEL_MANN
 from tests.fixtures.tools import ToolSet
-from tools.profile import PreferenceProfile
+from tools.profile import PreferenceProfile, RankingContext
 from tools.ranking import Ranker
 from tools.scorers.base import ScoredItem
 
@@ -61,11 +61,17 @@ def broken_constraint(catalogue: Catalogue, item_id: int, profile: PreferencePro
         return f"runtime {item.runtime} is under {profile.runtime_min} or unknown"
     if profile.languages and item.language not in profile.languages:
         countries = {f.value for f in catalogue.facts if f.item_id == item_id and f.relation == "country"}
-        home = {"en": {"USA", "UK", "Ireland", "Canada", "Australia", "New Zealand"}, "fr": {"France"}, "ja": {"Japan"}}
+        home = {
+            "en": {"USA", "UK", "Ireland", "Canada", "Australia", "New Zealand"},
+            "fr": {"France"},
+            "ja": {"Japan"},
+        }
         made_in_english = bool(countries & home["en"])
         wanted = [c for c in profile.languages if countries & home[c] and (c == "en" or not made_in_english)]
         if item.language or not wanted:
-            return f"language {item.language!r} (made in {sorted(countries)}) is not one of {profile.languages}"
+            return (
+                f"language {item.language!r} (made in {sorted(countries)}) is not one of {profile.languages}"
+            )
     people = {
         " ".join(fact.value.lower().split())
         for fact in catalogue.facts
@@ -152,3 +158,19 @@ def test_failing_source_degrades(toolset: ToolSet) -> None:
     assert len(result.items) == 5
     assert result.degraded == ["kg"]
     assert any(t.name == "kg" and t.error for t in result.timings)
+
+
+def test_unavailable_items_are_proposed_by_no_source(toolset: ToolSet) -> None:
+    """A replay's ``unavailable`` items (films the catalogue holds only because the replayed dialogue
+    named them) are in no source's list and in no ranking; the others keep their order."""
+    profile = PreferenceProfile(liked_items=(6, 296))
+    before = toolset.ranker.gather(profile, pool=30).found
+    top = [i.item_id for i in toolset.ranker.rank(profile, k=5).items]
+    gone = frozenset(top[:2])
+    context = RankingContext(unavailable=gone)
+    after = toolset.ranker.gather(profile, context=context, pool=30).found
+    assert any(s.item_id in gone for found in before.values() for s in found)
+    for name, found in after.items():
+        assert [s.item_id for s in found] == [s.item_id for s in before[name] if s.item_id not in gone]
+    ranked = [i.item_id for i in toolset.ranker.rank(profile, k=5, context=context).items]
+    assert len(ranked) == 5 and not gone & set(ranked)

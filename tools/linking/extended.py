@@ -1,13 +1,13 @@
 """Films beyond the catalogue: a second, lower-priority title lexicon for linking only.
 
 ``data/extended_titles.csv.gz`` (``scripts/prepare_extended.py``: the MovieLens ml-32m films that are
-not in ``items.csv``) lets "I loved Joker (2019)" be understood, its genres feeding the profile,
+not in ``items.csv``) lets "I loved Barbie (2023)" be understood, its genres feeding the profile,
 though Parley never recommends it. The catalogue's linker goes first and its titles and people win:
 an extended title is looked for only in the words it linked to none, or over a whole shorter one
 ("Once Upon a Time in Hollywood" over the catalogue's "Once"; a catalogue keyword or genre it covers
 gives way, ``bot.mentions.link_message``), and it links only
 
-* followed by its year ("Joker (2019)", "Joker 2019"; within one year), or
+* followed by its year ("Barbie (2023)", "Barbie 2023"; within one year), or
 * as an exact full title of at least ``MIN_BARE_CHARS`` characters with ``MIN_BARE_CONTENT_WORDS``
   words that are not common words, capitalised, and with one film of that name,
 
@@ -171,7 +171,7 @@ class ExtendedTitles:
         if not content and not quoted:
             return None
         year = _year_after(text, span_end)
-        if year is not None:  # "Joker (2019)": a capitalised word of the title is enough
+        if year is not None:  # "Barbie (2023)": a capitalised word of the title is enough
             if quoted or any(tokens[n][0][:1].isupper() for n in content):
                 return _linked(surface, span_start, span_end, self.lookup(key, year))
             return None

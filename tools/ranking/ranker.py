@@ -167,7 +167,10 @@ class Ranker:
                 continue  # switched off: its list would add nothing to any fused score
             started = time.perf_counter()
             try:
-                found_by_source[source.name] = source.candidates(profile, pool or self.weights.pool, context)
+                found = source.candidates(profile, pool or self.weights.pool, context)
+                if context.unavailable:
+                    found = [s for s in found if s.item_id not in context.unavailable]
+                found_by_source[source.name] = found
             except ParleyError as error:  # a store is down: degrade, never crash
                 degraded.append(source.name)
                 timings.append(

@@ -128,14 +128,14 @@ def test_the_profile_lists_limits_that_can_be_lifted() -> None:
 
 
 def test_the_profile_lists_liked_films_beyond_the_catalogue_beside_the_liked_ones() -> None:
-    state = DialogueState(liked_items=[6], liked_outside=[204698], outside_genres=["Crime", "Drama"])
-    entries = profile_entries(state, lambda i: "Heat (1995)", {204698: f"Joker (2019) {EVIL}"}.__getitem__)
+    state = DialogueState(liked_items=[6], liked_outside=[288513], outside_genres=["Crime", "Drama"])
+    entries = profile_entries(state, lambda i: "Heat (1995)", {288513: f"Barbie (2023) {EVIL}"}.__getitem__)
     assert entries[:2] == [
         ("liked_items", "6", "Liked: Heat (1995)"),
-        ("liked_outside", "204698", f"Liked (not in my catalogue): Joker (2019) {EVIL}"),
+        ("liked_outside", "288513", f"Liked (not in my catalogue): Barbie (2023) {EVIL}"),
     ]
     assert not any(field == "outside_genres" for field, _, _ in entries)  # derived from the films
     html = profile_html(entries)
     likes = html.split("You'd rather not")[0]
-    assert "Liked (not in my catalogue): Joker (2019)" in likes and "<img" not in html
-    assert profile_entries(state, str)[1][2] == "Liked (not in my catalogue): film 204698"
+    assert "Liked (not in my catalogue): Barbie (2023)" in likes and "<img" not in html
+    assert profile_entries(state, str)[1][2] == "Liked (not in my catalogue): film 288513"

@@ -61,7 +61,12 @@ def test_the_file_holds_every_record_and_exact_name(
         assert disk.record(record.kind, record.entity_id) == record
     assert disk.record("item", "-1") is None
     for item in list(bundled_catalogue.items.values())[::11]:
-        assert disk.link(item.title) == memory.link(item.title)
+        on_disk, in_memory = disk.link(item.title), memory.link(item.title)
+        # the same exact and alias candidates, the same best one; the fuzzy tail behind them may be
+        # shorter on disk, which scores only keys sharing one of the query's rarest trigrams
+        # ("Charlie's Angels" -> "Charles Vanel" at 0.86 in memory only)
+        assert [c for c in on_disk if c.match != "fuzzy"] == [c for c in in_memory if c.match != "fuzzy"]
+        assert on_disk[:1] == in_memory[:1]
     for text in ("Nolan", "Tom Hanks", "sci-fi", "heist", "romantic comedy"):
         assert disk.link(text) == memory.link(text)
 

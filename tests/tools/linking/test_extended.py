@@ -13,10 +13,10 @@ from tools.linking import EntityIndex, ExtendedTitles, index_from_catalogue
 from tools.linking.extended import FILE_NAME
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "data"
-JOKER_2019 = 204698
+BARBIE_2023 = 288513
 HEAT = 6
 HEAT_1972 = 73608
-ONCE_UPON_A_TIME_IN_HOLLYWOOD = 202429
+EVERYTHING_EVERYWHERE = 270698  # Everything Everywhere All at Once (2022)
 
 
 @pytest.fixture(scope="module")
@@ -35,27 +35,27 @@ def test_the_shipped_lexicon_is_read_from_data(
     # a fresh clone has no ../shared: the file in data/ is all the default run reads
     assert (DATA_DIR / FILE_NAME).is_file()
     assert len(extended) > 70_000
-    joker = extended.film(JOKER_2019)
-    assert joker is not None
-    assert (joker.title, joker.year, joker.genres) == ("Joker", 2019, ("Crime", "Drama", "Thriller"))
+    barbie = extended.film(BARBIE_2023)
+    assert barbie is not None
+    assert (barbie.title, barbie.year, barbie.genres) == ("Barbie", 2023, ("Comedy",))
     assert not set(extended.films) & set(bundled_catalogue.items)  # only films the catalogue lacks
 
 
 def test_a_catalogue_without_the_file_has_an_empty_lexicon(tmp_path: Path) -> None:
     empty = ExtendedTitles.load(tmp_path)
     assert len(empty) == 0
-    assert empty.find_mentions("I loved Joker (2019)") == []
+    assert empty.find_mentions("I loved Barbie (2023)") == []
 
 
 def test_a_title_with_its_year_links_to_the_extended_film(
     extended: ExtendedTitles, index: EntityIndex
 ) -> None:
-    mentions = link_message("I loved Joker (2019)", index, extended)
-    assert [(m.mention, m.film.movie_id) for m in mentions.outside] == [("Joker", JOKER_2019)]
-    assert mentions.found == ()  # the catalogue's keyword "joker" gives way to the film
-    assert mentions.leftover() == "I loved (2019)"  # the title goes, as a catalogue title does
-    assert [m.film.movie_id for m in link_message("Joker 2019 was dark", index, extended).outside] == [
-        JOKER_2019
+    mentions = link_message("I loved Barbie (2023)", index, extended)
+    assert [(m.mention, m.film.movie_id) for m in mentions.outside] == [("Barbie", BARBIE_2023)]
+    assert mentions.found == ()  # the catalogue's keyword "barbie" gives way to the film
+    assert mentions.leftover() == "I loved (2023)"  # the title goes, as a catalogue title does
+    assert [m.film.movie_id for m in link_message("Barbie 2023 was fun", index, extended).outside] == [
+        BARBIE_2023
     ]
 
 
@@ -71,11 +71,11 @@ def test_a_catalogue_title_of_the_same_name_wins(extended: ExtendedTitles, index
 
 
 def test_a_long_exact_title_links_without_a_year(extended: ExtendedTitles, index: EntityIndex) -> None:
-    mentions = link_message("I loved Once Upon a Time in Hollywood", index, extended)
-    assert [m.film.movie_id for m in mentions.outside] == [ONCE_UPON_A_TIME_IN_HOLLYWOOD]
+    mentions = link_message("I loved Everything Everywhere All at Once", index, extended)
+    assert [m.film.movie_id for m in mentions.outside] == [EVERYTHING_EVERYWHERE]
     assert not [m for m in mentions.found if m.kind == "item"]  # not the catalogue's "Once"
     # written in lower case it is not taken as a title
-    assert link_message("i loved once upon a time in hollywood", index, extended).outside == ()
+    assert link_message("i loved everything everywhere all at once", index, extended).outside == ()
 
 
 @pytest.mark.parametrize(
