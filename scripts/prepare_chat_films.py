@@ -14,12 +14,11 @@ A corpus replay leaves such a film out when no other dialogue names it
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
 from prepare_chat_mentions import chat_dialogues
-from prepare_data_text import clean, split_title
+from prepare_data_text import link_ids, movielens_genres, split_title
 
 MOVIES = "movielens-extended-catalogue/ml-32m_movies.csv"
 LINKS = "movielens-extended-catalogue/ml-25m_links.csv"
@@ -33,15 +32,11 @@ class ChatFilm(NamedTuple):
     imdb_id: str  # "tt0000000", or empty
     tmdb_id: int | None
     names: list[str]  # main and alternative titles
-    dialogues: int  # how many chat dialogues name it
 
 
-def named_counts(shared: Path, dev: Path, films: set[int]) -> Counter[int]:
-    """ml id -> the number of chat dialogues that name it, for the ``films`` the chats name."""
-    counts: Counter[int] = Counter()
-    for _, _, mentions, _ in chat_dialogues(films, shared, dev):
-        counts.update({item_id for _, item_id, _ in mentions})
-    return counts
+def named_films(shared: Path, dev: Path, films: set[int]) -> set[int]:
+    """The ``films`` that a chat dialogue names."""
+    return {item_id for _, _, mentions, _ in chat_dialogues(films, shared, dev) for _, item_id, _ in mentions}
 
 
 def chat_films(shared: Path, dev: Path, known: set[int]) -> list[ChatFilm]:
@@ -50,26 +45,11 @@ def chat_films(shared: Path, dev: Path, known: set[int]) -> list[ChatFilm]:
         movies = {int(row["movieId"]): row for row in csv.DictReader(handle)}
     with (shared / LINKS).open(encoding="utf-8", newline="") as handle:
         links = {int(row["movieId"]): row for row in csv.DictReader(handle)}
-    counts = named_counts(shared, dev, set(movies) - known)
     films = []
-    for movie_id in sorted(counts):
+    for movie_id in sorted(named_films(shared, dev, set(movies) - known)):
         title, year, names = split_title(movies[movie_id]["title"])
-        if not title:
-            continue
-        raw_genres = movies[movie_id]["genres"]
-        genres = "" if raw_genres == "(no genres listed)" else clean(raw_genres)
-        link = links.get(movie_id, {})
-        imdb, tmdb = clean(link.get("imdbId", "")), clean(link.get("tmdbId", ""))
-        films.append(
-            ChatFilm(
-                movie_id=movie_id,
-                title=title,
-                year=year,
-                genres=genres,
-                imdb_id=f"tt{int(imdb):07d}" if imdb else "",
-                tmdb_id=int(tmdb) if tmdb else None,
-                names=names,
-                dialogues=counts[movie_id],
-            )
-        )
+        if title:
+            imdb_id, tmdb_id = link_ids(links.get(movie_id, {}))
+            genres = movielens_genres(movies[movie_id]["genres"])
+            films.append(ChatFilm(movie_id, title, year, genres, imdb_id, tmdb_id, names))
     return films

@@ -29,6 +29,8 @@ from prepare_data_text import (
     clean,
     fold,
     json_names,
+    link_ids,
+    movielens_genres,
     py_list,
     repair_hetrec_name,
     runtime_minutes,
@@ -122,15 +124,14 @@ def load_movielens(src: Path) -> dict[int, ItemRow]:
     items = {}
     for row in read_rows(ml / "movies.csv"):
         title, year, names = split_title(row["title"])
-        genres = [g for g in row["genres"].split("|") if g and g != "(no genres listed)"]
-        imdb, tmdb = clean(links[row["movieId"]]["imdbId"]), clean(links[row["movieId"]]["tmdbId"])
+        imdb_id, tmdb_id = link_ids(links[row["movieId"]])
         item = ItemRow(
             item_id=int(row["movieId"]),
             title=title,
             year=year,
-            genres="|".join(genres),
-            imdb_id=f"tt{int(imdb):07d}" if imdb else "",
-            tmdb_id=int(tmdb) if tmdb else None,
+            genres=movielens_genres(row["genres"]),
+            imdb_id=imdb_id,
+            tmdb_id=tmdb_id,
             names=names,
         )
         items[item.item_id] = item

@@ -15,6 +15,7 @@ _PARENS = re.compile(r"\s*\(([^()]*)\)")
 _AKA = re.compile(r"^(a\.k\.a\.|aka) ")
 _UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
 LOST = "\ufffd"  # the replacement character HetRec has where an accented letter was
+NO_GENRES = "(no genres listed)"  # MovieLens's genres of a film it gives none
 
 
 def clean(text: object) -> str:
@@ -120,3 +121,14 @@ def runtime_minutes(text: str) -> int | None:
     except ValueError:
         return None
     return total if 1 <= total <= 1000 else None
+
+
+def movielens_genres(raw: str) -> str:
+    """A MovieLens genre list ("Crime|Drama"), "(no genres listed)" dropped."""
+    return "|".join(g for g in clean(raw).split("|") if g and g != NO_GENRES)
+
+
+def link_ids(row: dict[str, str]) -> tuple[str, int | None]:
+    """A MovieLens ``links.csv`` row -> (IMDb id "tt0000000" or "", TMDB id or None)."""
+    imdb, tmdb = clean(row.get("imdbId", "")), clean(row.get("tmdbId", ""))
+    return (f"tt{int(imdb):07d}" if imdb else ""), (int(tmdb) if tmdb else None)

@@ -21,7 +21,7 @@ import gzip
 import io
 from pathlib import Path
 
-from prepare_data_text import clean, split_title
+from prepare_data_text import movielens_genres, split_title
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FILE = "movielens-extended-catalogue/ml-32m_movies.csv"
@@ -38,9 +38,10 @@ def extended_rows(movies_csv: Path, known: set[int]) -> list[tuple[int, str, str
             if movie_id in known:
                 continue
             title, year, _ = split_title(row["title"])
-            genres = "" if row["genres"] == "(no genres listed)" else clean(row["genres"])
             if title:
-                rows.append((movie_id, title, "" if year is None else str(year), genres))
+                rows.append(
+                    (movie_id, title, "" if year is None else str(year), movielens_genres(row["genres"]))
+                )
     return sorted(rows)
 
 
