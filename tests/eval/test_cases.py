@@ -185,10 +185,10 @@ def test_withdrawn_films_are_replayed_as_films_beyond_the_catalogue() -> None:
             ContextMention(item_id=BARBIE_2023, by_seeker=True, liked=True),
         ],
         targets=[BARBIE_2023, 858],
-        new_targets=[858],
+        new_targets=[BARBIE_2023, 858],
     )
     out = withdraw(case, frozenset({BARBIE_2023}))
     assert [(m.item_id, m.outside_id) for m in out.context] == [(HEAT, None), (None, BARBIE_2023)]
-    assert out.targets == [None, 858] and out.new_targets == [858]
+    assert out.targets == [None, 858] and out.new_targets == [None, 858]
     assert liked_outside(out) == [BARBIE_2023] and liked_outside(case) == []
     assert withdraw(case, frozenset()) is case
