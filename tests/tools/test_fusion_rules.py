@@ -128,3 +128,21 @@ def test_learned_fusion_ranks_only_within_the_rated_liked_films_it_learned_from(
     assert [r.item_id for r in ranker.rank(four, k=2, diversify=False).items] == [40, 41]  # the model
     five = PreferenceProfile(liked_items=(1, 2, 3, 4, 5))
     assert [r.item_id for r in ranker.rank(five, k=3, diversify=False).items] == [50, 51, 52]  # RRF
+
+
+def test_under_the_learned_fusion_a_person_asked_for_comes_first() -> None:
+    """ "anything by X": the model (here one that favours what chats recommend) ranks X's films
+    first, as RRF's person weight does; without a person asked for, the model's order stands."""
+    base = _table()
+    by_person = {52, 31}  # one a cf_knn, one a kg candidate: the model ranks both last
+    items = ItemTable(
+        {
+            i: replace(row, directors=frozenset({"Ann X"})) if i in by_person else row
+            for i, row in base.rows.items()
+        }
+    )
+    ranker = Ranker(items, _taste_sources(), RankerWeights(kg=3.0, chat_similar=2.0, cf_knn=1.0))
+    learned = ranker.with_fusion(_ChatFavourites())
+    asked = PreferenceProfile(liked_people=("Ann X",))
+    assert [r.item_id for r in learned.rank(asked, k=3, diversify=False).items][:2] in ([31, 52], [52, 31])
+    assert [r.item_id for r in learned.rank(PreferenceProfile(), k=2, diversify=False).items] == [40, 41]

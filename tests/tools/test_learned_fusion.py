@@ -73,12 +73,23 @@ def test_the_model_reorders_and_the_hard_constraints_still_hold(tmp_path: Path) 
     top = learned.rank(profile, k=3, diversify=False).items
     assert {r.item_id for r in top[:2]} == {40, 42}  # what cf_knn proposed, 41 rejected
     assert 41 not in [r.item_id for r in learned.rank(profile, k=8, diversify=False).items]
-    # a wish in words alone, or a fresh description leading the turn: RRF ranks
+    # a fresh description leading the turn, with or without a liked film: RRF ranks
     for words_only in (
-        PreferenceProfile(description="a slow film set in Tokyo"),
+        PreferenceProfile(description="a slow film set in Tokyo", fresh_description=True),
         PreferenceProfile(liked_items=(1,), description="a slow film", fresh_description=True),
     ):
         assert [r.item_id for r in learned.rank(words_only, k=3, diversify=False).items] == [10, 11, 12]
+    # nothing liked yet (nothing known, a disliked film, words from an earlier turn): the model ranks
+    cold_starts = (
+        PreferenceProfile(),
+        PreferenceProfile(disliked_items=(2,)),
+        PreferenceProfile(description="a slow film"),
+    )
+    for cold in cold_starts:
+        assert {r.item_id for r in learned.rank(cold, k=3, diversify=False).items} == {40, 41, 42}
+    wishes = learned.with_weights(RankerWeights(kg=3.0, cf_knn=0.5, learned_on_wish=True))
+    on_wish = PreferenceProfile(description="a slow film set in Tokyo", fresh_description=True)
+    assert {r.item_id for r in wishes.rank(on_wish, k=3, diversify=False).items} == {40, 41, 42}
     for r in top:  # reasons only from the sources that proposed the item
         assert {e.kind for e in r.evidence} == set(r.source_ranks)
     # saved and loaded, the same order; no file, or a model over other features: RRF

@@ -15,8 +15,8 @@ maximal marginal relevance over genre/director/keyword overlap and franchise (no
 A source that fails (store down) is skipped and reported in ``degraded``.
 
 With a learned model in the catalogue directory (``tools.ranking.learned``, ``data/fusion_model.txt``)
-the fused score is the model's for profiles with liked movies and no fresh description leading
-(``LearnedFusion.applies``) and at most ``learned_max_rated`` liked films the CF models know; the
+the fused score is the model's (``LearnedFusion.applies``: every turn but one a fresh description
+leads, unless ``learned_on_wish``) for at most ``learned_max_rated`` liked films the CF models know; the
 hard constraints before it, genre-first and MMR after it, and each item's reasons (its proposing sources') stay as above.
 """
 
@@ -201,7 +201,7 @@ class Ranker:
         ]
         ranks, fused = candidates.ranks, candidates.rrf
         if self.fusion is not None and fused and self._learned(self.fusion, profile):
-            fused = self.fusion.rescore(self.items, profile, candidates)
+            fused = self._asked_people_first(self.fusion.rescore(self.items, profile, candidates), profile)
         with_evidence = [i for i in fused if evidence.get(i)]
         order = self._genre_first(sorted(with_evidence, key=lambda i: (-fused[i], i)), profile, k)
         chosen = self._mmr(order, fused, k) if diversify else order[:k]
@@ -279,6 +279,22 @@ class Ranker:
             return score
 
         return score_of
+
+    def _asked_people_first(self, scores: dict[int, float], profile: PreferenceProfile) -> dict[int, float]:
+        """Under the learned fusion, an item by a person the user asked for ("anything by Kathryn
+        Bigelow") scores above every other, as RRF's ``person`` weight makes it: the chats the model
+        learned from seldom ask for a person, and it ranked The Notebook above The Hurt Locker."""
+        people = frozenset(profile.liked_people)
+        if not people or not scores:
+            return scores
+        lift = max(scores.values()) - min(scores.values()) + 1.0
+        rows = self.items.rows
+        return {
+            i: s + lift
+            if not (people.isdisjoint(rows[i].directors) and people.isdisjoint(rows[i].cast))
+            else s
+            for i, s in scores.items()
+        }
 
     def _genre_first(self, order: list[int], profile: PreferenceProfile, k: int) -> list[int]:
         """Asked-for genres decide when they can: with at least ``k`` candidates in one of them,

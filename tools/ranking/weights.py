@@ -82,8 +82,8 @@ class RankerWeights(BaseModel):
     )
     learned_on_wish: bool = Field(
         default=False,
-        description="the learned fusion also ranks a turn whose message described a wish (liked "
-        "films known); off: RRF with the vector weight x fresh_wish ranks it",
+        description="the learned fusion also ranks a turn whose message described a wish; off: RRF "
+        "with the vector weight x fresh_wish (or wish_only) ranks it",
     )
     fresh_wish: float = Field(
         default=3.0,
