@@ -283,7 +283,7 @@ class Ranker:
     def _asked_people_first(self, scores: dict[int, float], profile: PreferenceProfile) -> dict[int, float]:
         """Under the learned fusion, an item by a person the user asked for ("anything by Kathryn
         Bigelow") scores above every other, as RRF's ``person`` weight makes it: the chats the model
-        learned from seldom ask for a person, and it ranked The Notebook above The Hurt Locker."""
+        learned from seldom ask for a person, and it put The Notebook first for Kathryn Bigelow."""
         people = frozenset(profile.liked_people)
         if not people or not scores:
             return scores
