@@ -30,6 +30,10 @@ class ItemRow:
     language: str = ""  # original language (ISO 639-1); "" = unknown
     countries: frozenset[str] = frozenset()  # production countries as the graph names them ("France")
 
+    def by_any(self, people: frozenset[str]) -> bool:
+        """Whether one of ``people`` (entity keys) directed or is in the cast of the item."""
+        return not (people.isdisjoint(self.directors) and people.isdisjoint(self.cast))
+
     @property
     def display_title(self) -> str:
         """The main title without alternative titles in brackets ("Léon: The Professional")."""

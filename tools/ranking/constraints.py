@@ -43,9 +43,7 @@ class Constraints:
             return "shorter than the runtime minimum, or runtime unknown"
         if profile.languages and not speaks(row.language, row.countries, profile.languages):
             return "not in a wanted language"
-        if self.disliked and not (
-            self.disliked.isdisjoint(row.directors) and self.disliked.isdisjoint(row.cast)
-        ):
+        if self.disliked and row.by_any(self.disliked):
             return "by a disliked person"
         return None
 

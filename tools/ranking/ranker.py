@@ -270,7 +270,7 @@ class Ranker:
                 weight[name] * share.get(name, 1.0) / (rrf_k + rank) for name, rank in by_source.items()
             )
             row = rows[item_id]
-            if people and not (people.isdisjoint(row.directors) and people.isdisjoint(row.cast)):
+            if people and row.by_any(people):
                 score += w.person
             if wanted:
                 score += w.genre * len(row.genres & wanted) / n_wanted
@@ -289,12 +289,7 @@ class Ranker:
             return scores
         lift = max(scores.values()) - min(scores.values()) + 1.0
         rows = self.items.rows
-        return {
-            i: s + lift
-            if not (people.isdisjoint(rows[i].directors) and people.isdisjoint(rows[i].cast))
-            else s
-            for i, s in scores.items()
-        }
+        return {i: s + lift if rows[i].by_any(people) else s for i, s in scores.items()}
 
     def _genre_first(self, order: list[int], profile: PreferenceProfile, k: int) -> list[int]:
         """Asked-for genres decide when they can: with at least ``k`` candidates in one of them,
