@@ -18,6 +18,7 @@ SOURCE_TOOL = {
     "chat": ("cf_score", "conversation prior"),
     "chat_co": ("cf_score", "conversation co-mentions"),
     "chat_similar": ("cf_score", "chats like this one"),
+    "chat_recent": ("cf_score", "new releases in chats"),
     "vector": ("vector_search", "description"),
     "explain": ("kg_lookup", "paths"),
 }

@@ -22,6 +22,7 @@ COMPONENT_LABELS = {
     "chat": "conversation data",
     "chat_co": "conversation data",
     "chat_similar": "conversation data",
+    "chat_recent": "conversation data",
     "llm": "the language model",
 }
 

@@ -26,6 +26,7 @@ STATED_FIELD = {
     "popular": "n_ratings",
     "trending": "recent_ratings",
     "chat_recommended": "n_dialogues",
+    "chat_recent": "n_dialogues",
 }
 RELATION_FIELDS = {
     "shared_director": ("directors",),
@@ -91,9 +92,11 @@ def _cf_claim(rec: Recommendation, ev: dict[str, Any], state: DialogueState, fac
     if kind in ("popular", "trending"):
         n = ev.get("n_ratings")
         return isinstance(n, int) and n > 0 and n == facts(rec.item_id).get("popularity")
-    if kind == "chat_recommended":  # a replay leaves its own dialogue out: the count may be lower
+    if kind in ("chat_recommended", "chat_recent"):  # a replay leaves its own dialogue out: lower
         n, recorded = ev.get("n_dialogues"), facts(rec.item_id).get("chat_recommended")
-        return isinstance(n, int) and isinstance(recorded, int) and 0 < n <= recorded
+        year = facts(rec.item_id).get("year")
+        counted = isinstance(n, int) and isinstance(recorded, int) and 0 < n <= recorded
+        return counted and (kind == "chat_recommended" or (year is not None and ev.get("year") == year))
     if kind == "chat_co_recommended":
         via, counts = [int(v) for v in ev.get("via") or []], list(ev.get("counts") or [])
         recorded = facts(rec.item_id).get("chat_co_recommended") or {}

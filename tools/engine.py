@@ -29,6 +29,7 @@ from tools.registry import TOOL_CLASSES
 from tools.sources import (
     ChatCoSource,
     ChatPriorSource,
+    ChatRecentSource,
     ChatSimilarSource,
     KgSource,
     PopularitySource,
@@ -79,6 +80,7 @@ class Toolbox:
             TrendingSource(self.items),
             ChatPriorSource(self.chat_mentions, self.items),
             ChatCoSource(self.chat_mentions, self.items),
+            ChatRecentSource(self.chat_mentions, self.items),
             ChatSimilarSource(self.chat_dialogues, self.chat_mentions, self.items),
         ]
         # the learned fusion when the catalogue ships a model (data/fusion_model.txt), else RRF

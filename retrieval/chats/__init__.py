@@ -3,7 +3,7 @@
 """
 
 from retrieval.chats.dialogues import WORDS_FILE, ChatDialogues, DialogueMatch, chat_words
-from retrieval.chats.mentions import ChatMentions, corpus_of
+from retrieval.chats.mentions import ChatMentions, corpus_of, year_of
 
 __all__ = [
     "WORDS_FILE",
@@ -12,4 +12,5 @@ __all__ = [
     "DialogueMatch",
     "chat_words",
     "corpus_of",
+    "year_of",
 ]

@@ -20,6 +20,9 @@ from pathlib import Path
 
 FILE_NAME = "chat_mentions.csv"
 CORPUS_NAMES = {"redial": "ReDial", "inspired": "INSPIRED"}
+# when each corpus's chats took place (ReDial's and IARD's dialogues: 2018; INSPIRED's: 2019, the
+# year of 57 of its 240 development targets): what was new then is what its seekers were recommended
+CORPUS_YEARS = {"ReDial": 2018, "INSPIRED": 2019}
 
 
 def corpus_of(dialogue_id: str) -> str:
@@ -27,6 +30,11 @@ def corpus_of(dialogue_id: str) -> str:
     id without one is ReDial's, the first corpus)."""
     prefix, _, rest = dialogue_id.partition(":")
     return CORPUS_NAMES.get(prefix, prefix) if rest else "ReDial"
+
+
+def year_of(dialogue_id: str) -> int | None:
+    """The year a chat dialogue took place (its corpus's, ``CORPUS_YEARS``), or None."""
+    return CORPUS_YEARS.get(corpus_of(dialogue_id))
 
 
 class ChatMentions:

@@ -37,6 +37,7 @@ FACTS: dict[int, dict[str, Any]] = {
         "keywords": [],
         "genres": ["Crime"],
         "popularity": 192,
+        "year": 1972,
         "chat_recommended": 12,
         "chat_co_recommended": {6: 3},
     },
@@ -152,6 +153,8 @@ def _chat_text(evidence: dict[str, Any]) -> str:
         return f"often recommended in real movie chats ({evidence['n_dialogues']} conversations)"
     if evidence["kind"] == "chat_co_recommended":
         return f"recommended in real movie chats to people who mentioned {names}"
+    if evidence["kind"] == "chat_recent":
+        return f"a {evidence['year']} film, recommended in {evidence['n_dialogues']} real movie chats of its time"
     words = ", ".join(repr(w) for w in evidence.get("words") or [])
     return f"recommended in {evidence['n_dialogues']} real movie chats like this one (mentioned {names}, asked for {words})"
 
@@ -169,6 +172,22 @@ def test_conversation_reasons_are_checked_against_the_recorded_counts() -> None:
     assert reason_traceability(recs, LIKES_HEAT, [CF], facts) == (2, 5)
     # Heat not liked: the co-mention claim does not hold
     assert reason_traceability(recs, DialogueState(), [CF], facts) == (1, 5)
+
+
+def test_new_release_reasons_need_the_films_year_and_count() -> None:
+    def reason(**evidence: Any) -> Reason:
+        evidence = {"kind": "chat_recent", **evidence}
+        return Reason(text=_chat_text(evidence), source="cf", evidence=evidence)
+
+    ok = reason(n_dialogues=11, year=1972)  # a replay left one dialogue out
+    wrong_year = reason(n_dialogues=11, year=2019)
+    inflated = reason(n_dialogues=13, year=1972)
+    unstated = Reason(
+        text="new in chats", source="cf", evidence={"kind": "chat_recent", "n_dialogues": 11, "year": 1972}
+    )
+    recs = [_rec(858, ok, wrong_year, inflated)]
+    assert reason_traceability(recs, LIKES_HEAT, [CF], facts) == (1, 3)
+    assert reason_stated(ok, facts) and not reason_stated(unstated, facts)
 
 
 def test_similar_chat_reasons_need_named_movies_and_said_words() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from retrieval.chats import ChatDialogues, ChatMentions
 from tools.item_table import ItemRow, ItemTable
 from tools.profile import PreferenceProfile, RankingContext
-from tools.sources import ChatCoSource, ChatPriorSource, ChatSimilarSource
+from tools.sources import ChatCoSource, ChatPriorSource, ChatRecentSource, ChatSimilarSource
 
 HELD_OUT = RankingContext(held_out_dialogue="d1")
 ROWS = {
@@ -117,3 +117,40 @@ def test_similar_chats_show_only_words_about_films_and_the_persons_own_movies() 
     assert suggested and all(s.evidence[0].facts["via"] == [] for s in suggested)
     assert all("Heat" not in s.evidence[0].summary for s in suggested)
     assert similar.candidates(PreferenceProfile(recommended=(6,), seen=(858,), rejected=(1,)), 10) == []
+
+
+def test_new_releases_are_those_of_the_conversations_time() -> None:
+    """Films released in the three years up to the chat's year, by recommending dialogues: a
+    replayed dialogue's corpus year (ReDial 2018, INSPIRED 2019), else the newest year the chats
+    recommend; the replayed dialogue never counts for itself."""
+    rows = {
+        10: ItemRow(10, "Knives Out", 2019, frozenset({"Mystery"}), popularity=0),
+        11: ItemRow(11, "A Quiet Place", 2018, frozenset({"Horror"}), popularity=9),
+        12: ItemRow(12, "Get Out", 2017, frozenset({"Horror"}), popularity=20),
+        13: ItemRow(13, "Inception", 2010, frozenset({"Action"}), popularity=143),
+        14: ItemRow(14, "Split", 2016, frozenset({"Horror"}), popularity=5),
+    }
+    mentions = [
+        ("inspired:a", 10, "recommender"),
+        ("inspired:b", 10, "recommender"),
+        ("inspired:b", 11, "recommender"),
+        ("redial:1", 11, "recommender"),
+        ("redial:1", 13, "recommender"),
+        ("redial:2", 12, "recommender"),
+        ("redial:2", 13, "recommender"),
+        ("redial:3", 14, "recommender"),
+    ]
+    recent = ChatRecentSource(ChatMentions(mentions), ItemTable(rows))
+    live = recent.candidates(PreferenceProfile(), 10)  # 2019, the newest: 2017-2019
+    assert [s.item_id for s in live] == [11, 10, 12]  # 2, 2 (ties: more ratings first) and 1
+    assert live[1].evidence[0].facts["year"] == 2019 and live[1].evidence[0].facts["n_dialogues"] == 2
+    assert live[1].evidence[0].summary == "a 2019 film, recommended in 2 real movie chats of its time"
+    # a ReDial chat took place in 2018: Knives Out was not out, Split (2016) was new
+    redial = recent.candidates(PreferenceProfile(), 10, RankingContext(held_out_dialogue="redial:2"))
+    assert [s.item_id for s in redial] == [11, 14]  # Get Out only ever recommended in redial:2
+    assert {s.item_id: s.evidence[0].facts["n_dialogues"] for s in redial} == {11: 2, 14: 1}
+    inspired = recent.candidates(PreferenceProfile(), 10, RankingContext(held_out_dialogue="inspired:b"))
+    assert [s.item_id for s in inspired] == [12, 11, 10]  # once each: by ratings
+    assert [s.evidence[0].facts["n_dialogues"] for s in inspired] == [1, 1, 1]
+    assert [s.item_id for s in recent.candidates(PreferenceProfile(genres_in=("Horror",)), 10)] == [11, 12]
+    assert [s.item_id for s in recent.candidates(PreferenceProfile(rejected=(10,)), 1)] == [11]

@@ -33,7 +33,18 @@ from tools.item_table import ItemTable
 from tools.profile import PreferenceProfile
 from tools.scorers.base import ScoredItem
 
-SOURCES = ("kg", "cf_knn", "cf_svd", "vector", "popularity", "trending", "chat", "chat_co", "chat_similar")
+SOURCES = (
+    "kg",
+    "cf_knn",
+    "cf_svd",
+    "vector",
+    "popularity",
+    "trending",
+    "chat",
+    "chat_co",
+    "chat_similar",
+    "chat_recent",
+)
 ITEM_FEATURES = (
     "rrf",
     "rrf_rank",

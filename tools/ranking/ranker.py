@@ -104,6 +104,7 @@ EVIDENCE_PRIORITY = {
     "popular": 9,
     "trending": 9,
     "chat_recommended": 9,
+    "chat_recent": 9,
 }
 ExplainFn = Callable[[PreferenceProfile, list[int]], dict[int, list[Evidence]]]
 

@@ -46,6 +46,7 @@ class RankerWeights(BaseModel):
     chat: float = 2.0  # the conversation prior (tools.sources.chats)
     chat_co: float = 1.0  # conversation co-mentions of the liked movies
     chat_similar: float = 2.0  # what was recommended in chats like this one
+    chat_recent: float = 0.05  # new releases of the conversation's time (a learned-fusion signal)
     chat_alone: float = Field(
         default=0.25,
         ge=0.0,

@@ -4,12 +4,13 @@ evidence (catalogue stores in ``catalogue``, the vector store in ``vector``, rea
 """
 
 from tools.sources.catalogue import KgSource, PopularitySource, ScorerSource, TrendingSource
-from tools.sources.chats import ChatCoSource, ChatPriorSource, ChatSimilarSource
+from tools.sources.chats import ChatCoSource, ChatPriorSource, ChatRecentSource, ChatSimilarSource
 from tools.sources.vector import VectorSource
 
 __all__ = [
     "ChatCoSource",
     "ChatPriorSource",
+    "ChatRecentSource",
     "ChatSimilarSource",
     "KgSource",
     "PopularitySource",
