@@ -154,7 +154,7 @@ def _chat_text(evidence: dict[str, Any]) -> str:
     if evidence["kind"] == "chat_co_recommended":
         return f"recommended in real movie chats to people who mentioned {names}"
     if evidence["kind"] == "chat_recent":
-        return f"a {evidence['year']} film, recommended in {evidence['n_dialogues']} real movie chats of its time"
+        return f"a {evidence['year']} film, recommended in {evidence['n_dialogues']} real movie chats"
     words = ", ".join(repr(w) for w in evidence.get("words") or [])
     return f"recommended in {evidence['n_dialogues']} real movie chats like this one (mentioned {names}, asked for {words})"
 

@@ -144,7 +144,7 @@ def test_new_releases_are_those_of_the_conversations_time() -> None:
     live = recent.candidates(PreferenceProfile(), 10)  # 2019, the newest: 2017-2019
     assert [s.item_id for s in live] == [11, 10, 12]  # 2, 2 (ties: more ratings first) and 1
     assert live[1].evidence[0].facts["year"] == 2019 and live[1].evidence[0].facts["n_dialogues"] == 2
-    assert live[1].evidence[0].summary == "a 2019 film, recommended in 2 real movie chats of its time"
+    assert live[1].evidence[0].summary == "a 2019 film, recommended in 2 real movie chats"
     # a ReDial chat took place in 2018: Knives Out was not out, Split (2016) was new
     redial = recent.candidates(PreferenceProfile(), 10, RankingContext(held_out_dialogue="redial:2"))
     assert [s.item_id for s in redial] == [11, 14]  # Get Out only ever recommended in redial:2
