@@ -121,8 +121,8 @@ def test_similar_chats_show_only_words_about_films_and_the_persons_own_movies() 
 
 def test_new_releases_are_those_of_the_conversations_time() -> None:
     """Films released in the three years up to the chat's year, by recommending dialogues: a
-    replayed dialogue's corpus year (ReDial 2018, INSPIRED 2019), else the newest year the chats
-    recommend; the replayed dialogue never counts for itself."""
+    replayed dialogue's corpus year (ReDial 2018, INSPIRED 2019), else this year; the replayed
+    dialogue never counts for itself."""
     rows = {
         10: ItemRow(10, "Knives Out", 2019, frozenset({"Mystery"}), popularity=0),
         11: ItemRow(11, "A Quiet Place", 2018, frozenset({"Horror"}), popularity=9),
@@ -140,8 +140,9 @@ def test_new_releases_are_those_of_the_conversations_time() -> None:
         ("redial:2", 13, "recommender"),
         ("redial:3", 14, "recommender"),
     ]
-    recent = ChatRecentSource(ChatMentions(mentions), ItemTable(rows))
-    live = recent.candidates(PreferenceProfile(), 10)  # 2019, the newest: 2017-2019
+    assert ChatRecentSource(ChatMentions(mentions), ItemTable(rows)).candidates(PreferenceProfile(), 10) == []
+    recent = ChatRecentSource(ChatMentions(mentions), ItemTable(rows), this_year=2019)
+    live = recent.candidates(PreferenceProfile(), 10)  # 2017-2019
     assert [s.item_id for s in live] == [11, 10, 12]  # 2, 2 (ties: more ratings first) and 1
     assert live[1].evidence[0].facts["year"] == 2019 and live[1].evidence[0].facts["n_dialogues"] == 2
     assert live[1].evidence[0].summary == "a 2019 film, recommended in 2 real movie chats"

@@ -8,6 +8,7 @@ counts for itself).
 
 from __future__ import annotations
 
+import datetime
 import math
 
 from retrieval.chats import ChatDialogues, ChatMentions, DialogueMatch, chat_words, corpus_of, year_of
@@ -66,7 +67,9 @@ class ChatRecentSource:
     (ties: more ratings first). Seekers are recommended what was new when they chat: 57 of
     INSPIRED's 240 development targets are from 2019, the year of its chats, and none of ReDial's is
     newer than 2018. :math:`y` is a replayed dialogue's corpus year (``retrieval.chats.year_of``),
-    else the newest release year among the films the chats recommend (the catalogue's "now"). With
+    else this year (``this_year``): a live chat takes place today, and a catalogue that ends before
+    it has no new releases to offer (ranking with "the newest year the chats recommend" instead
+    put 2019-2021 chat films before what simulated users wanted: success 0.87 -> 0.84). With
     it the learned fusion's out-of-fold R@10 rose on both corpora (``parley-eval train-fusion
     --folds 3 --score-every 2``: ReDial dedup 0.252 -> 0.259, INSPIRED full 0.107 -> 0.120; in a
     trial in place of the trending list, ``SPAN`` 3 gave INSPIRED 0.127 against 0.113 for 2)."""
@@ -74,19 +77,16 @@ class ChatRecentSource:
     name = "chat_recent"
     SPAN = 3
 
-    def __init__(self, mentions: ChatMentions, items: ItemTable) -> None:
+    def __init__(self, mentions: ChatMentions, items: ItemTable, this_year: int | None = None) -> None:
         self.mentions = mentions
         self.items = items
-        years = [row.year for i in mentions.recommended() if (row := items.get(i)) is not None and row.year]
-        self.newest = max(years, default=None)
+        self.this_year = this_year or datetime.date.today().year
 
     def candidates(
         self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
     ) -> list[ScoredItem]:
         held_out = context.held_out_dialogue
-        now = (year_of(held_out) if held_out else None) or self.newest
-        if now is None:
-            return []
+        now = (year_of(held_out) if held_out else None) or self.this_year
         wanted = set(profile.genres_in)
         excluded = profile.excluded_items
         found = []
