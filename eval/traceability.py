@@ -94,9 +94,11 @@ def _cf_claim(rec: Recommendation, ev: dict[str, Any], state: DialogueState, fac
         return isinstance(n, int) and n > 0 and n == facts(rec.item_id).get("popularity")
     if kind in ("chat_recommended", "chat_recent"):  # a replay leaves its own dialogue out: lower
         n, recorded = ev.get("n_dialogues"), facts(rec.item_id).get("chat_recommended")
-        year = facts(rec.item_id).get("year")
         counted = isinstance(n, int) and isinstance(recorded, int) and 0 < n <= recorded
-        return counted and (kind == "chat_recommended" or (year is not None and ev.get("year") == year))
+        if kind == "chat_recent":  # "a 2019 film": the film's own year
+            year = facts(rec.item_id).get("year")
+            return counted and year is not None and ev.get("year") == year
+        return counted
     if kind == "chat_co_recommended":
         via, counts = [int(v) for v in ev.get("via") or []], list(ev.get("counts") or [])
         recorded = facts(rec.item_id).get("chat_co_recommended") or {}

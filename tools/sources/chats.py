@@ -13,10 +13,21 @@ import math
 
 from retrieval.chats import ChatDialogues, ChatMentions, DialogueMatch, chat_words, corpus_of, year_of
 from tools.base import Evidence
-from tools.item_table import ItemTable
+from tools.item_table import ItemRow, ItemTable
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
 from tools.reason_words import ReasonWords, title_words
 from tools.scorers.base import ScoredItem
+
+
+def by_recommendations(
+    mentions: ChatMentions, items: ItemTable, held_out: str | None
+) -> list[tuple[int, int]]:
+    """(item id, recommending dialogues) of every film the chats recommended, but in ``held_out``,
+    best first (ties: more ratings first, then the lower id)."""
+    return sorted(
+        mentions.recommended(held_out).items(),
+        key=lambda kv: (-kv[1], -(row.popularity if (row := items.get(kv[0])) else 0), kv[0]),
+    )
 
 
 class ChatPriorSource:
@@ -28,20 +39,16 @@ class ChatPriorSource:
     def __init__(self, mentions: ChatMentions, items: ItemTable) -> None:
         self.mentions = mentions
         self.items = items
-        self._ranked_all = self._ranked(None)  # the same every turn; a replay leaves one dialogue out
-
-    def _ranked(self, held_out: str | None) -> list[tuple[int, int]]:
-        """(item id, recommending dialogues), best first."""
-        return sorted(
-            self.mentions.recommended(held_out).items(),
-            key=lambda kv: (-kv[1], -(row.popularity if (row := self.items.get(kv[0])) else 0), kv[0]),
-        )
+        # the same every turn; a replay leaves one dialogue out
+        self._ranked_all = by_recommendations(mentions, items, None)
 
     def candidates(
         self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
     ) -> list[ScoredItem]:
         held_out = context.held_out_dialogue
-        ranked = self._ranked_all if held_out is None else self._ranked(held_out)
+        ranked = (
+            self._ranked_all if held_out is None else by_recommendations(self.mentions, self.items, held_out)
+        )
         wanted = set(profile.genres_in)
         excluded = profile.excluded_items
         out = []
@@ -81,32 +88,43 @@ class ChatRecentSource:
         self.mentions = mentions
         self.items = items
         self.this_year = this_year or datetime.date.today().year
+        # a live chat's list is the same every turn (usually empty: the catalogue ends before today)
+        self._live = self._released(by_recommendations(mentions, items, None), self.this_year)
+
+    def _released(self, ranked: list[tuple[int, int]], now: int) -> list[tuple[ItemRow, int]]:
+        """The ranked films released in the ``SPAN`` years up to ``now``, with their rows."""
+        return [
+            (row, count)
+            for item_id, count in ranked
+            if (row := self.items.get(item_id)) is not None and row.year and now - self.SPAN < row.year <= now
+        ]
 
     def candidates(
         self, profile: PreferenceProfile, k: int, context: RankingContext = NO_CONTEXT
     ) -> list[ScoredItem]:
         held_out = context.held_out_dialogue
-        now = (year_of(held_out) if held_out else None) or self.this_year
+        released = (
+            self._live
+            if held_out is None
+            else self._released(
+                by_recommendations(self.mentions, self.items, held_out), year_of(held_out) or self.this_year
+            )
+        )
         wanted = set(profile.genres_in)
         excluded = profile.excluded_items
-        found = []
-        for item_id, count in self.mentions.recommended(held_out).items():
-            row = self.items.get(item_id)
-            if row is None or not row.year or not now - self.SPAN < row.year <= now:
-                continue
-            if item_id in excluded or (wanted and not row.genres & wanted):
-                continue
-            found.append((-count, -row.popularity, item_id, row.year))
-        found.sort()
         out = []
-        for negative, _, item_id, year in found[:k]:
+        for row, count in released:
+            if row.item_id in excluded or (wanted and not row.genres & wanted):
+                continue
             evidence = Evidence(
                 source="popularity",
                 kind="chat_recent",
-                summary=f"a {year} film, recommended in {-negative} real movie chats",
-                facts={"n_dialogues": -negative, "year": year, "corpus": self.mentions.corpora},
+                summary=f"a {row.year} film, recommended in {count} real movie chats",
+                facts={"n_dialogues": count, "year": row.year, "corpus": self.mentions.corpora},
             )
-            out.append(ScoredItem(item_id, math.log1p(-negative), [evidence]))
+            out.append(ScoredItem(row.item_id, math.log1p(count), [evidence]))
+            if len(out) >= k:
+                break
         return out
 
 
