@@ -1,4 +1,4 @@
-"""``parley-eval train-fusion``: train the learned fusion (``LearnedFusion``, LightGBM lambdarank) on
+"""``parley-eval train-fusion``: train the learned fusion (``LearnedFusion``, LightGBM) on
 the replay cases of the development corpora, with dialogue-level cross-validation against RRF.
 
 The cases, states and leave-one-dialogue-out rule are the replay's (``eval.cases``); the sources'

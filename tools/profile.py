@@ -16,8 +16,9 @@ class PreferenceProfile(SessionPreferences):
 
     fresh_description: bool = Field(
         default=False,
-        description="the last message described a wish: it leads this turn's ranking (the vector "
-        "weight x RankerWeights.fresh_wish, or .wish_only with nothing liked)",
+        description="the last message described a wish: it leads this turn's ranking (the learned "
+        "fusion puts the vector source's best RankerWeights.wish_lead first, .wish_lead_alone with "
+        "nothing liked; RRF: the vector weight x .fresh_wish, or .wish_only with nothing liked)",
     )
 
     @model_validator(mode="after")

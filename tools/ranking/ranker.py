@@ -15,9 +15,11 @@ maximal marginal relevance over genre/director/keyword overlap and franchise (no
 A source that fails (store down) is skipped and reported in ``degraded``.
 
 With a learned model in the catalogue directory (``tools.ranking.learned``, ``data/fusion_model.txt``)
-the fused score is the model's (``LearnedFusion.applies``: every turn but one a fresh description
-leads, unless ``learned_on_wish``) for at most ``learned_max_rated`` liked films the CF models know; the
-hard constraints before it, genre-first and MMR after it, and each item's reasons (its proposing sources') stay as above.
+the fused score is the model's (``LearnedFusion.applies``: every turn; with ``learned_on_wish`` off,
+not one a fresh description leads) for at most ``learned_max_rated`` liked films the CF models know;
+on a turn a fresh description leads, the vector source's best few come first (``_described_first``);
+the hard constraints before it, genre-first and MMR after it, and each item's reasons (its proposing
+sources') stay as above.
 """
 
 from __future__ import annotations
@@ -202,7 +204,8 @@ class Ranker:
         ]
         ranks, fused = candidates.ranks, candidates.rrf
         if self.fusion is not None and fused and self._learned(self.fusion, profile):
-            fused = self._asked_people_first(self.fusion.rescore(self.items, profile, candidates), profile)
+            fused = self.fusion.rescore(self.items, profile, candidates)
+            fused = self._asked_people_first(self._described_first(fused, profile, ranks), profile)
         with_evidence = [i for i in fused if evidence.get(i)]
         order = self._genre_first(sorted(with_evidence, key=lambda i: (-fused[i], i)), profile, k)
         chosen = self._mmr(order, fused, k) if diversify else order[:k]
@@ -280,6 +283,20 @@ class Ranker:
             return score
 
         return score_of
+
+    def _described_first(
+        self, scores: dict[int, float], profile: PreferenceProfile, ranks: dict[int, dict[str, int]]
+    ) -> dict[int, float]:
+        """Under the learned fusion, on a turn whose message described a wish ("a film set in Tokyo"),
+        the vector source's best ``description_lead`` candidates score above every other (in the model's
+        order among themselves): the chats the model learned from reward what chats recommend, and
+        without the lead it put "It" and "Carrie" beside Jiro Dreams of Sushi for Tokyo. A person
+        asked for still comes before them (``_asked_people_first``)."""
+        lead = self.weights.description_lead(profile)
+        if not lead or not scores:
+            return scores
+        lift = max(scores.values()) - min(scores.values()) + 1.0
+        return {i: s + lift if ranks[i].get("vector", lead + 1) <= lead else s for i, s in scores.items()}
 
     def _asked_people_first(self, scores: dict[int, float], profile: PreferenceProfile) -> dict[int, float]:
         """Under the learned fusion, an item by a person the user asked for ("anything by Kathryn

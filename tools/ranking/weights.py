@@ -82,9 +82,26 @@ class RankerWeights(BaseModel):
         "ranks a rating history of five favourites below item-KNN alone: R@10 0.04-0.05 against 0.07)",
     )
     learned_on_wish: bool = Field(
-        default=False,
-        description="the learned fusion also ranks a turn whose message described a wish; off: RRF "
-        "with the vector weight x fresh_wish (or wish_only) ranks it",
+        default=True,
+        description="the learned fusion also ranks a turn whose message described a wish, with the "
+        "vector source's best wish_lead first; off: RRF with the vector weight x fresh_wish (or "
+        "wish_only) ranks it (stop 30, out of fold, those turns by the model alone: ReDial dedup R@10 "
+        "0.295 against RRF's 0.169, INSPIRED 0.279 against 0.093)",
+    )
+    wish_lead: int = Field(
+        default=3,
+        ge=0,
+        le=20,
+        description="under the learned fusion, on a turn whose message described a wish and a liked "
+        "film or person is known: the vector source's best this many candidates come first (0: the "
+        "model alone orders them)",
+    )
+    wish_lead_alone: int = Field(
+        default=5,
+        ge=0,
+        le=20,
+        description="wish_lead when nothing liked is known yet: the wish is all the ranker knows, so "
+        'the five films shown all match it ("a film set in Tokyo"; with 3, Deadpool 2 came fourth)',
     )
     fresh_wish: float = Field(
         default=3.0,
@@ -110,6 +127,13 @@ class RankerWeights(BaseModel):
     def cf_scale(self, n_known: int) -> float:
         """The CF sources' weight multiplier for ``n_known`` liked films the CF models know."""
         return 1.0 + self.cf_per_liked * max(0, n_known - 1)
+
+    def description_lead(self, profile: PreferenceProfile) -> int:
+        """How many of the vector source's best lead a turn under the learned fusion: none unless a
+        fresh wish leads it (``wish_lead``; ``wish_lead_alone`` with no liked film or person)."""
+        if not profile.fresh_description:
+            return 0
+        return self.wish_lead if profile.liked_items or profile.liked_people else self.wish_lead_alone
 
     def description_weight(self, profile: PreferenceProfile) -> float:
         """The vector source's weight multiplier for ``profile``: 1 unless a fresh wish leads the
