@@ -5,7 +5,7 @@ It ranks every turn (``LearnedFusion.applies``; ``RankerWeights.learned_on_wish`
 message described a wish) in which the CF models know at most ``RankerWeights.learned_max_rated`` of
 the liked films (``Ranker``: a rating history is outside the chat replays it learned from); otherwise
 RRF does. On a turn whose message described a wish the vector source's best
-``RankerWeights.wish_lead`` come first (``Ranker._described_first``). The model re-scores the best ``POOL`` candidates by RRF; the others keep their RRF order below them
+``RankerWeights.wish_lead`` come first (``tools.ranking.leads``). The model re-scores the best ``POOL`` candidates by RRF; the others keep their RRF order below them
 (they are never in a top-50, and the model was trained on the same pool). Hard constraints are
 applied before (only allowed candidates get features), genre-first and MMR after, and an item's
 reasons are still those of the sources that proposed it: the model changes the order only.
@@ -95,7 +95,7 @@ class LearnedFusion:
         named no film or described a wish included. Until stop 30 a described wish went to RRF with
         the vector weight grown: the model put what chats recommend above what was described ("It"
         for a film set in Tokyo), and it did not beat RRF there (stop 25). Now it does, out of fold,
-        by a wide margin, and ``Ranker._described_first`` keeps the wish in the lead."""
+        by a wide margin, and ``tools.ranking.leads`` keeps the wish in the lead."""
         return on_wish or not profile.fresh_description
 
     def save(self, data_dir: Path) -> Path:

@@ -17,7 +17,8 @@ A source that fails (store down) is skipped and reported in ``degraded``.
 With a learned model in the catalogue directory (``tools.ranking.learned``, ``data/fusion_model.txt``)
 the fused score is the model's (``LearnedFusion.applies``: every turn; with ``learned_on_wish`` off,
 not one a fresh description leads) for at most ``learned_max_rated`` liked films the CF models know;
-on a turn a fresh description leads, the vector source's best few come first (``_described_first``);
+on a turn a fresh description leads, the vector source's best few come first, and an asked-for
+person's films before them (``tools.ranking.leads``);
 the hard constraints before it, genre-first and MMR after it, and each item's reasons (its proposing
 sources') stay as above.
 """
@@ -37,6 +38,7 @@ from tools.item_table import ItemTable
 from tools.profile import NO_CONTEXT, PreferenceProfile, RankingContext
 from tools.ranking.constraints import Constraints
 from tools.ranking.features import Candidates, collect, rated_liked
+from tools.ranking.leads import asked_people_first, described_first
 from tools.ranking.learned import LearnedFusion
 from tools.ranking.weights import RankerWeights
 from tools.scorers.base import ScoredItem
@@ -205,7 +207,8 @@ class Ranker:
         ranks, fused = candidates.ranks, candidates.rrf
         if self.fusion is not None and fused and self._learned(self.fusion, profile):
             fused = self.fusion.rescore(self.items, profile, candidates)
-            fused = self._asked_people_first(self._described_first(fused, profile, ranks), profile)
+            fused = described_first(fused, ranks, self.weights.description_lead(profile))
+            fused = asked_people_first(fused, self.items, frozenset(profile.liked_people))
         with_evidence = [i for i in fused if evidence.get(i)]
         order = self._genre_first(sorted(with_evidence, key=lambda i: (-fused[i], i)), profile, k)
         chosen = self._mmr(order, fused, k) if diversify else order[:k]
@@ -283,31 +286,6 @@ class Ranker:
             return score
 
         return score_of
-
-    def _described_first(
-        self, scores: dict[int, float], profile: PreferenceProfile, ranks: dict[int, dict[str, int]]
-    ) -> dict[int, float]:
-        """Under the learned fusion, on a turn whose message described a wish ("a film set in Tokyo"),
-        the vector source's best ``description_lead`` candidates score above every other (in the model's
-        order among themselves): the chats the model learned from reward what chats recommend, and
-        without the lead it put "It" and "Carrie" beside Jiro Dreams of Sushi for Tokyo. A person
-        asked for still comes before them (``_asked_people_first``)."""
-        lead = self.weights.description_lead(profile)
-        if not lead or not scores:
-            return scores
-        lift = max(scores.values()) - min(scores.values()) + 1.0
-        return {i: s + lift if ranks[i].get("vector", lead + 1) <= lead else s for i, s in scores.items()}
-
-    def _asked_people_first(self, scores: dict[int, float], profile: PreferenceProfile) -> dict[int, float]:
-        """Under the learned fusion, an item by a person the user asked for ("anything by Kathryn
-        Bigelow") scores above every other, as RRF's ``person`` weight makes it: the chats the model
-        learned from seldom ask for a person, and it put The Notebook first for Kathryn Bigelow."""
-        people = frozenset(profile.liked_people)
-        if not people or not scores:
-            return scores
-        lift = max(scores.values()) - min(scores.values()) + 1.0
-        rows = self.items.rows
-        return {i: s + lift if rows[i].by_any(people) else s for i, s in scores.items()}
 
     def _genre_first(self, order: list[int], profile: PreferenceProfile, k: int) -> list[int]:
         """Asked-for genres decide when they can: with at least ``k`` candidates in one of them,
