@@ -54,6 +54,6 @@ class DialogueState(SessionPreferences):
 
     def knows_enough(self) -> bool:
         """Enough to recommend: a liked item or person, or two other kinds of signal."""
-        if self.liked_items or self.liked_people:
+        if self.knows_a_favourite:
             return True
         return len(self.answered_slots() | ({"keywords"} if self.keywords_in else set())) >= 2

@@ -98,6 +98,11 @@ class Preferences(BaseModel):
         validation_alias=AliasChoices("description", "mood"),  # sessions stored before the rename
     )
 
+    @property
+    def knows_a_favourite(self) -> bool:
+        """A liked film or person is known: there is more to go on than a wish or a genre."""
+        return bool(self.liked_items or self.liked_people)
+
 
 class SessionPreferences(Preferences):
     """Preferences plus what the conversation has shown of them: the person's own words and the

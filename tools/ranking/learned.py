@@ -5,8 +5,9 @@ It ranks every turn (``LearnedFusion.applies``; ``RankerWeights.learned_on_wish`
 message described a wish) in which the CF models know at most ``RankerWeights.learned_max_rated`` of
 the liked films (``Ranker``: a rating history is outside the chat replays it learned from); otherwise
 RRF does. On a turn whose message described a wish the vector source's best
-``RankerWeights.wish_lead`` come first (``tools.ranking.leads``). The model re-scores the best ``POOL`` candidates by RRF; the others keep their RRF order below them
-(they are never in a top-50, and the model was trained on the same pool). Hard constraints are
+``RankerWeights.wish_lead`` come first (``tools.ranking.leads``). The model re-scores the best
+``POOL`` candidates by RRF; the others keep their RRF order below them (they are never in a
+top-50, and the model was trained on the same pool). Hard constraints are
 applied before (only allowed candidates get features), genre-first and MMR after, and an item's
 reasons are still those of the sources that proposed it: the model changes the order only.
 

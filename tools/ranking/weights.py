@@ -133,11 +133,11 @@ class RankerWeights(BaseModel):
         fresh wish leads it (``wish_lead``; ``wish_lead_alone`` with no liked film or person)."""
         if not profile.fresh_description:
             return 0
-        return self.wish_lead if profile.liked_items or profile.liked_people else self.wish_lead_alone
+        return self.wish_lead if profile.knows_a_favourite else self.wish_lead_alone
 
     def description_weight(self, profile: PreferenceProfile) -> float:
         """The vector source's weight multiplier for ``profile``: 1 unless a fresh wish leads the
         turn (``fresh_wish``; ``wish_only`` with no liked film or person to go on)."""
         if not profile.fresh_description:
             return 1.0
-        return self.fresh_wish if profile.liked_items or profile.liked_people else self.wish_only
+        return self.fresh_wish if profile.knows_a_favourite else self.wish_only
